@@ -1,0 +1,354 @@
+// vigil pattern check | test
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/json_writer.h"
+#include "base/line_reader.h"
+#include "cli/commands.h"
+#include "pattern/matcher.h"
+#include "pattern/parser.h"
+
+namespace vigil::cli {
+
+namespace {
+
+using pattern::MatchOptions;
+
+struct PatternFlags {
+  bool lenient_terms = false;
+  std::string numbers = "typed";
+  std::string terms = "substring";
+  std::string arity = "absorb";
+  bool json_from_brace = false;
+  size_t max_json_depth = 256;
+  bool no_prefilter = false;
+
+  void Add(CLI::App* cmd) {
+    cmd->add_flag("--lenient-terms", lenient_terms,
+                  "accept '.', ':' and '-' in unquoted terms (AWS rejects them)");
+    cmd->add_option("--numbers", numbers,
+                    "typed: 400 matches only JSON numbers and \"400\" only strings; textual: "
+                    "either matches both")
+        ->check(CLI::IsMember({"typed", "textual"}))
+        ->capture_default_str();
+    cmd->add_option("--terms", terms,
+                    "substring: a term matches anywhere; word-start: only at the start of a word")
+        ->check(CLI::IsMember({"substring", "word-start"}))
+        ->capture_default_str();
+    cmd->add_option("--arity", arity,
+                    "delimited patterns with more tokens than fields: absorb (the last field "
+                    "takes the rest), exact (no match), ignore-extra")
+        ->check(CLI::IsMember({"absorb", "exact", "ignore-extra"}))
+        ->capture_default_str();
+    cmd->add_flag("--json-from-brace", json_from_brace,
+                  "read a JSON event from its first '{' when the whole line is not JSON");
+    cmd->add_option("--max-json-depth", max_json_depth, "deepest JSON nesting read")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    cmd->add_flag("--no-prefilter", no_prefilter, "(for measurements) parse every JSON event");
+  }
+
+  pattern::ParseOptions Parse() const {
+    pattern::ParseOptions o;
+    o.lenient_terms = lenient_terms;
+    return o;
+  }
+
+  MatchOptions Match() const {
+    MatchOptions o;
+    o.numbers = numbers == "textual" ? pattern::NumberPolicy::kTextual
+                                     : pattern::NumberPolicy::kTyped;
+    o.terms = terms == "word-start" ? MatchOptions::TermMatch::kWordStart
+                                    : MatchOptions::TermMatch::kSubstring;
+    o.arity = arity == "exact"          ? MatchOptions::Arity::kExact
+              : arity == "ignore-extra" ? MatchOptions::Arity::kIgnoreExtra
+                                        : MatchOptions::Arity::kLastFieldAbsorbs;
+    o.json_from_first_brace = json_from_brace;
+    o.max_json_depth = max_json_depth;
+    o.prefilter = !no_prefilter;
+    return o;
+  }
+};
+
+// Parses a pattern given on the command line; prints diagnostics. nullopt when invalid.
+std::optional<pattern::Pattern> ParseOrReport(const std::string& text,
+                                              const pattern::ParseOptions& po,
+                                              std::string_view where = "") {
+  pattern::ParseResult r = pattern::Parse(text, po);
+  for (const auto& w : r.warnings) {
+    std::fputs(pattern::FormatDiagnostic(text, w, "warning").c_str(), stderr);
+  }
+  if (!r.ok()) {
+    std::string msg = pattern::FormatDiagnostic(text, r.error);
+    if (!where.empty()) msg = std::string(where) + ": " + msg;
+    std::fputs(msg.c_str(), stderr);
+    return std::nullopt;
+  }
+  return std::move(*r.pattern);
+}
+
+int RunCheck(const std::string& text, const PatternFlags& flags) {
+  auto p = ParseOrReport(text, flags.Parse());
+  if (!p) return kExitInvalid;
+  auto cp = pattern::CompiledPattern::Compile(*p, flags.Match());
+  if (!cp.ok()) {
+    std::fprintf(stderr, "error: %s\n", cp.status().message().c_str());
+    return kExitInvalid;
+  }
+  std::printf("%s\n", pattern::KindName(p->kind));
+  return kExitOk;
+}
+
+// Buffered stdout writer.
+class Out {
+ public:
+  ~Out() { Flush(); }
+  void Write(std::string_view s) {
+    buf_.append(s);
+    if (buf_.size() > (1 << 16)) Flush();
+  }
+  void Flush() {
+    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+    buf_.clear();
+    std::fflush(stdout);
+  }
+
+ private:
+  std::string buf_;
+};
+
+// Writes matches in the layout the AWS CLI prints for test-metric-filter (4-space indent).
+class MatchWriter {
+ public:
+  explicit MatchWriter(Out& out) : out_(out) {}
+  void Begin() { out_.Write("{\n    \"matches\": ["); }
+  void Add(uint64_t number, std::string_view message, const pattern::ExtractedValues& ev) {
+    std::string s = first_ ? "\n" : ",\n";
+    first_ = false;
+    s += "        {\n            \"eventNumber\": ";
+    s += std::to_string(number);
+    s += ",\n            \"eventMessage\": ";
+    AppendJsonString(s, message);
+    s += ",\n            \"extractedValues\": {";
+    for (size_t i = 0; i < ev.size(); ++i) {
+      s += i ? ",\n                " : "\n                ";
+      AppendJsonString(s, ev[i].first);
+      s += ": ";
+      AppendJsonString(s, ev[i].second);
+    }
+    s += ev.empty() ? "}\n        }" : "\n            }\n        }";
+    out_.Write(s);
+  }
+  void End() { out_.Write(first_ ? "]\n}\n" : "\n    ]\n}\n"); }
+
+ private:
+  Out& out_;
+  bool first_ = true;
+};
+
+struct TestArgs {
+  std::string pattern;
+  std::vector<std::string> messages;
+  std::string file;
+  std::string patterns_file;
+  bool count = false;
+  size_t max_event_bytes = 1 << 20;
+};
+
+int RunTest(const TestArgs& a, const PatternFlags& flags) {
+  pattern::ParseOptions po = flags.Parse();
+  MatchOptions mo = flags.Match();
+  if (!a.messages.empty() && !a.file.empty()) {
+    std::fprintf(stderr, "error: give messages as arguments or with --file, not both\n");
+    return kExitInvalid;
+  }
+
+  // Several patterns at once (counts only): one pass, JSON patterns share one walk.
+  std::vector<pattern::Pattern> patterns;
+  std::vector<std::string> pattern_texts;
+  if (!a.patterns_file.empty()) {
+    if (!a.count) {
+      std::fprintf(stderr, "error: --patterns-file needs --count\n");
+      return kExitInvalid;
+    }
+    std::ifstream in(a.patterns_file);
+    if (!in) {
+      std::fprintf(stderr, "error: %s: cannot open\n", a.patterns_file.c_str());
+      return kExitInvalid;
+    }
+    std::string line;
+    size_t n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      if (line.empty() || line[0] == '#') continue;
+      auto p = ParseOrReport(line, po, fmt::format("{}:{}", a.patterns_file, n));
+      if (!p) return kExitInvalid;
+      patterns.push_back(std::move(*p));
+      pattern_texts.push_back(line);
+    }
+    if (patterns.empty()) {
+      std::fprintf(stderr, "error: %s: no patterns\n", a.patterns_file.c_str());
+      return kExitInvalid;
+    }
+  } else {
+    auto p = ParseOrReport(a.pattern, po);
+    if (!p) return kExitInvalid;
+    patterns.push_back(std::move(*p));
+    pattern_texts.push_back(a.pattern);
+  }
+  auto set = pattern::PatternSet::Compile(patterns, mo);
+  if (!set.ok()) {
+    std::fprintf(stderr, "error: %s\n", set.status().message().c_str());
+    return kExitInvalid;
+  }
+  std::shared_ptr<const pattern::CompiledPattern> single;
+  if (patterns.size() == 1) {
+    auto cp = pattern::CompiledPattern::Compile(patterns[0], mo);
+    if (!cp.ok()) {
+      std::fprintf(stderr, "error: %s\n", cp.status().message().c_str());
+      return kExitInvalid;
+    }
+    single = *cp;
+  }
+
+  pattern::MatchContext ctx(mo);
+  std::vector<uint64_t> counts(patterns.size(), 0);
+  std::vector<uint8_t> hits;
+  Out out;
+  MatchWriter writer(out);
+  if (!a.count) writer.Begin();
+  uint64_t too_long = 0;
+
+  auto handle = [&](uint64_t number, std::string_view msg, bool padded) {
+    if (msg.empty()) return;  // CloudWatch events have at least one character
+    if (single) {
+      bool m = padded ? single->MatchesPadded(msg, ctx) : single->Matches(msg, ctx);
+      if (!m) return;
+      ++counts[0];
+      if (!a.count) writer.Add(number, msg, single->Extract(msg, ctx));
+      return;
+    }
+    if (padded) {
+      (*set)->MatchPadded(msg, ctx, hits);
+    } else {
+      (*set)->Match(msg, ctx, hits);
+    }
+    for (size_t i = 0; i < hits.size(); ++i) counts[i] += hits[i];
+  };
+
+  int rc = kExitOk;
+  if (!a.messages.empty()) {
+    for (size_t i = 0; i < a.messages.size(); ++i) {
+      if (a.messages[i].size() > a.max_event_bytes) {
+        std::fprintf(stderr,
+                     "warning: message %zu is %zu bytes, over --max-event-bytes %zu; not matched\n",
+                     i + 1, a.messages[i].size(), a.max_event_bytes);
+        continue;
+      }
+      handle(i + 1, a.messages[i], false);
+    }
+  } else {
+    std::string path = a.file.empty() ? "-" : a.file;
+    if (path == "-" && isatty(0)) {
+      std::fprintf(stderr, "reading events from standard input, one per line (Ctrl-D ends)\n");
+    }
+    LineReader::Options lo;
+    lo.max_line_bytes = a.max_event_bytes;
+    auto reader = LineReader::Open(path, lo);
+    if (!reader.ok()) {
+      std::fprintf(stderr, "error: %s\n", reader.status().message().c_str());
+      return kExitInvalid;
+    }
+    while (true) {
+      auto line = (*reader)->Next();
+      if (!line.ok()) {
+        std::fprintf(stderr, "error: %s\n", line.status().message().c_str());
+        rc = kExitInvalid;
+        break;
+      }
+      if (!line->has_value()) break;
+      const LineReader::Line& l = **line;
+      if (l.too_long) {
+        if (++too_long <= 5) {
+          std::fprintf(stderr,
+                       "warning: %s:%llu: event longer than --max-event-bytes %zu; not matched\n",
+                       path == "-" ? "<stdin>" : path.c_str(),
+                       static_cast<unsigned long long>(l.number), a.max_event_bytes);
+        }
+        continue;
+      }
+      handle(l.number, l.text, true);
+    }
+  }
+  if (too_long > 5) {
+    std::fprintf(stderr, "warning: %llu events in all were longer than --max-event-bytes\n",
+                 static_cast<unsigned long long>(too_long));
+  }
+  if (a.count) {
+    if (patterns.size() == 1) {
+      out.Write(fmt::format("{}\n", counts[0]));
+    } else {
+      for (size_t i = 0; i < patterns.size(); ++i) {
+        out.Write(fmt::format("{}\t{}\n", counts[i], pattern_texts[i]));
+      }
+    }
+  } else {
+    writer.End();
+  }
+  return rc;
+}
+
+}  // namespace
+
+void RegisterPattern(CLI::App& app, int* exit_code) {
+  CLI::App* pat = app.add_subcommand("pattern", "CloudWatch Logs filter patterns");
+  pat->require_subcommand(1);
+
+  auto flags = std::make_shared<PatternFlags>();
+
+  CLI::App* check = pat->add_subcommand(
+      "check", "validate a pattern; print its kind (term, json, delimited, match-all)");
+  auto check_text = std::make_shared<std::string>();
+  check->add_option("PATTERN", *check_text, "the filter pattern")->required();
+  flags->Add(check);
+  check->callback([=] { *exit_code = RunCheck(*check_text, *flags); });
+
+  CLI::App* test = pat->add_subcommand(
+      "test",
+      "match log events as CloudWatch does; print the matches as `aws logs test-metric-filter` "
+      "does");
+  auto ta = std::make_shared<TestArgs>();
+  test->add_option("PATTERN", ta->pattern, "the filter pattern");
+  test->add_option("MESSAGE", ta->messages, "events to test (default: --file, or stdin)");
+  test->add_option("--file,-f", ta->file, "read events from FILE, one per line (plain or gzip)");
+  test->add_flag("--count,-c", ta->count, "print only the number of matching events");
+  test->add_option("--patterns-file", ta->patterns_file,
+                   "count matches of every pattern in FILE (one per line) in one pass");
+  test->add_option("--max-event-bytes", ta->max_event_bytes,
+                   "longer events are reported and not matched")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30))
+      ->capture_default_str();
+  flags->Add(test);
+  test->callback([=] {
+    if (ta->patterns_file.empty() && test->count("PATTERN") == 0) {
+      std::fprintf(stderr, "error: PATTERN is required\n");
+      *exit_code = kExitInvalid;
+      return;
+    }
+    if (!ta->patterns_file.empty() && test->count("PATTERN") > 0) {
+      // With --patterns-file, positional arguments are messages.
+      ta->messages.insert(ta->messages.begin(), ta->pattern);
+    }
+    *exit_code = RunTest(*ta, *flags);
+  });
+}
+
+}  // namespace vigil::cli

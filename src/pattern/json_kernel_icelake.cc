@@ -1,0 +1,29 @@
+// The JSON walk built for simdjson's "icelake" On-Demand kernel.
+//
+// This file is compiled with the kernel's instruction-set flags (src/pattern/CMakeLists.txt),
+// which makes icelake simdjson's built-in On-Demand implementation here, into a shared library of
+// its own with hidden visibility: inline functions and templates compiled for icelake stay
+// inside it, so the linker can never pick them for code that runs on any CPU.
+#include <simdjson.h>
+
+#include <re2/re2.h>
+
+#include "base/text.h"
+#include "pattern/json_program.h"
+
+#if !SIMDJSON_CAN_ALWAYS_RUN_ICELAKE
+#error "json_kernel_icelake.cc must be compiled with the icelake instruction-set flags"
+#endif
+
+namespace vigil::pattern {
+namespace {
+namespace od = simdjson::icelake::ondemand;
+constexpr const char* kKernelName = "icelake";
+#include "pattern/json_kernel.inc"
+}  // namespace
+
+__attribute__((visibility("default"))) std::unique_ptr<JsonKernel> MakeIcelakeKernel(
+    size_t max_depth) {
+  return std::make_unique<Kernel>(max_depth);
+}
+}  // namespace vigil::pattern

@@ -1,0 +1,29 @@
+// The JSON walk built for simdjson's "westmere" On-Demand kernel.
+//
+// This file is compiled with the kernel's instruction-set flags (src/pattern/CMakeLists.txt),
+// which makes westmere simdjson's built-in On-Demand implementation here, into a shared library of
+// its own with hidden visibility: inline functions and templates compiled for westmere stay
+// inside it, so the linker can never pick them for code that runs on any CPU.
+#include <simdjson.h>
+
+#include <re2/re2.h>
+
+#include "base/text.h"
+#include "pattern/json_program.h"
+
+#if !SIMDJSON_CAN_ALWAYS_RUN_WESTMERE
+#error "json_kernel_westmere.cc must be compiled with the westmere instruction-set flags"
+#endif
+
+namespace vigil::pattern {
+namespace {
+namespace od = simdjson::westmere::ondemand;
+constexpr const char* kKernelName = "westmere";
+#include "pattern/json_kernel.inc"
+}  // namespace
+
+__attribute__((visibility("default"))) std::unique_ptr<JsonKernel> MakeWestmereKernel(
+    size_t max_depth) {
+  return std::make_unique<Kernel>(max_depth);
+}
+}  // namespace vigil::pattern

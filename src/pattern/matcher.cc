@@ -1,0 +1,649 @@
+#include "pattern/matcher.h"
+
+#include <string.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+#include <simdjson.h>
+
+#include "base/text.h"
+#include "pattern/printer.h"
+
+namespace vigil::pattern {
+
+// ---------------------------------------------------------------------------------------------
+// Programs for each kind of pattern
+
+namespace {
+
+// A string the event's raw bytes must contain. `simple` literals can only be spelled another way
+// in JSON with a \u escape; others (with '"', '\\', '/' or control characters) with any escape.
+struct Literal {
+  std::string text;
+  bool simple = true;
+};
+
+struct Prefilter {
+  bool active = false;
+  std::vector<Literal> any_of;
+};
+
+struct TermProg {
+  std::string text;
+  const RE2* re = nullptr;
+  bool blank = false;
+};
+
+struct FieldAtomProg {
+  Op op = Op::kEq;
+  Value::Type vtype = Value::Type::kString;
+  std::string text;
+  bool star_start = false, star_end = false;
+  double number = 0;
+  const RE2* re = nullptr;
+};
+
+struct FieldProg {
+  Field::Type type = Field::Type::kUnnamed;
+  std::string name;
+  std::vector<std::vector<FieldAtomProg>> any_of;
+};
+
+struct PatternProg {
+  Kind kind = Kind::kMatchAll;
+  int json = -1;  // index in the engine's JsonProgram
+  Prefilter prefilter;
+  // kTerm
+  std::vector<TermProg> include, exclude, optional;
+  bool term_never = false;  // an excluded blank phrase: nothing matches
+  // kDelimited
+  std::vector<FieldProg> fields;
+  int ellipsis = -1;
+  // JSON extraction: distinct selectors in order of first appearance
+  std::vector<Selector> selectors;
+};
+
+struct Token {
+  std::string_view value;
+  size_t raw_begin = 0;
+};
+
+bool IsAlnumByte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+std::optional<std::vector<Literal>> Requirement(const Expr& e, NumberPolicy pol) {
+  switch (e.type) {
+    case Expr::Type::kAtom: {
+      const Atom& a = e.atom;
+      if (a.op != Op::kEq) return std::nullopt;
+      const Value& v = a.value;
+      if (v.type != Value::Type::kString && v.type != Value::Type::kGlob) return std::nullopt;
+      if (v.text.empty()) return std::nullopt;
+      if (pol == NumberPolicy::kTextual && v.type == Value::Type::kString &&
+          ParsePatternNumber(v.text)) {
+        return std::nullopt;
+      }
+      Literal lit{v.text, true};
+      for (char c : v.text) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\' || c == '/' || u < 0x20) lit.simple = false;
+      }
+      return std::vector<Literal>{lit};
+    }
+    case Expr::Type::kOr: {
+      std::vector<Literal> all;
+      for (const Expr& c : e.children) {
+        auto r = Requirement(c, pol);
+        if (!r) return std::nullopt;
+        all.insert(all.end(), r->begin(), r->end());
+      }
+      return all;
+    }
+    case Expr::Type::kAnd: {
+      std::optional<std::vector<Literal>> best;
+      auto score = [](const std::vector<Literal>& v) {
+        size_t m = SIZE_MAX;
+        for (const auto& l : v) m = std::min(m, l.text.size());
+        return std::make_pair(m, -static_cast<long>(v.size()));
+      };
+      for (const Expr& c : e.children) {
+        auto r = Requirement(c, pol);
+        if (r && (!best || score(*r) > score(*best))) best = std::move(r);
+      }
+      return best;
+    }
+  }
+  return std::nullopt;
+}
+
+void CollectSelectors(const Expr& e, std::vector<Selector>& out) {
+  if (e.type == Expr::Type::kAtom) {
+    if (std::find(out.begin(), out.end(), e.atom.selector) == out.end()) {
+      out.push_back(e.atom.selector);
+    }
+    return;
+  }
+  for (const Expr& c : e.children) CollectSelectors(c, out);
+}
+
+bool Contains(std::string_view hay, std::string_view needle) {
+  if (needle.empty()) return true;
+  return ::memmem(hay.data(), hay.size(), needle.data(), needle.size()) != nullptr;
+}
+
+bool GlobMatch(std::string_view t, bool star_start, bool star_end, std::string_view s) {
+  if (star_start && star_end) return Contains(s, t);
+  if (star_end) return s.size() >= t.size() && s.compare(0, t.size(), t) == 0;
+  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+bool OrderHolds(Op op, double x, double y) {
+  switch (op) {
+    case Op::kEq: return x == y;
+    case Op::kNe: return x != y;
+    case Op::kLt: return x < y;
+    case Op::kLe: return x <= y;
+    case Op::kGt: return x > y;
+    case Op::kGe: return x >= y;
+    default: return false;
+  }
+}
+
+bool FieldAtomHolds(const FieldAtomProg& a, std::string_view text) {
+  if (a.vtype == Value::Type::kNumber) {
+    auto n = ParsePatternNumber(text);
+    return n && OrderHolds(a.op, *n, a.number);
+  }
+  bool eq = false;
+  switch (a.vtype) {
+    case Value::Type::kString: eq = text == a.text; break;
+    case Value::Type::kGlob: eq = GlobMatch(a.text, a.star_start, a.star_end, text); break;
+    case Value::Type::kRegex:
+      eq = RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *a.re);
+      break;
+    case Value::Type::kNumber: break;
+  }
+  return a.op == Op::kNe ? !eq : eq;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Context
+
+struct MatchContext::Impl {
+  MatchOptions options;
+  std::unique_ptr<JsonKernel> kernel;
+  EventState state;
+  simdjson::dom::parser dom;
+  simdjson::ondemand::parser extract;
+  std::string padded;
+  std::vector<Token> tokens;
+  std::vector<uint8_t> one;
+};
+
+MatchContext::MatchContext(const MatchOptions& options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+  impl_->kernel = MakeJsonKernel(options.max_json_depth);
+}
+MatchContext::~MatchContext() = default;
+const char* MatchContext::json_kernel() const { return impl_->kernel->name(); }
+
+// ---------------------------------------------------------------------------------------------
+// Engine
+
+class Engine {
+ public:
+  explicit Engine(const MatchOptions& o) : opt_(o) { json_.numbers = o.numbers; }
+
+  Status Add(const Pattern& p) {
+    PatternProg prog;
+    prog.kind = p.kind;
+    switch (p.kind) {
+      case Kind::kMatchAll:
+        break;
+      case Kind::kTerm:
+        for (const Term& t : p.terms) {
+          TermProg tp;
+          tp.text = t.text;
+          tp.blank = t.IsBlank();
+          if (t.is_regex) {
+            auto re = CompileRegex(t.regex);
+            if (!re.ok()) return re.status();
+            tp.re = *re;
+          }
+          switch (t.mod) {
+            case Term::Mod::kInclude:
+              if (!tp.blank) prog.include.push_back(std::move(tp));
+              break;
+            case Term::Mod::kExclude:
+              if (tp.blank) prog.term_never = true;
+              prog.exclude.push_back(std::move(tp));
+              break;
+            case Term::Mod::kOptional:
+              prog.optional.push_back(std::move(tp));
+              break;
+          }
+        }
+        // §3.1: '?' terms count only when the pattern has no include or exclude term. A blank
+        // include term still counts as an include term (it is what makes the pattern match all).
+        {
+          bool has_plain = false;
+          for (const Term& t : p.terms) has_plain |= t.mod != Term::Mod::kOptional;
+          if (has_plain) prog.optional.clear();
+        }
+        break;
+      case Kind::kJson: {
+        prog.json = json_.AddPattern(p.json, opt_.regex_max_mem);
+        for (const auto& re : json_.regexes) {
+          if (!re->ok()) {
+            return ResourceExhausted(fmt::format("regex /{}/ cannot be compiled: {}",
+                                                 re->pattern(), re->error()));
+          }
+        }
+        if (opt_.prefilter) {
+          if (auto r = Requirement(p.json, opt_.numbers)) {
+            prog.prefilter.active = true;
+            prog.prefilter.any_of = std::move(*r);
+          }
+        }
+        CollectSelectors(p.json, prog.selectors);
+        break;
+      }
+      case Kind::kDelimited:
+        for (size_t i = 0; i < p.fields.size(); ++i) {
+          const Field& f = p.fields[i];
+          FieldProg fp;
+          fp.type = f.type;
+          fp.name = f.name;
+          if (f.type == Field::Type::kEllipsis) prog.ellipsis = static_cast<int>(i);
+          for (const auto& conj : f.any_of) {
+            std::vector<FieldAtomProg> c;
+            for (const FieldAtom& a : conj) {
+              FieldAtomProg ap;
+              ap.op = a.op;
+              ap.vtype = a.value.type;
+              ap.text = a.value.text;
+              ap.star_start = a.value.star_start;
+              ap.star_end = a.value.star_end;
+              ap.number = a.value.number;
+              if (a.value.type == Value::Type::kRegex) {
+                auto re = CompileRegex(a.value.regex);
+                if (!re.ok()) return re.status();
+                ap.re = *re;
+              }
+              c.push_back(std::move(ap));
+            }
+            fp.any_of.push_back(std::move(c));
+          }
+          prog.fields.push_back(std::move(fp));
+        }
+        break;
+    }
+    pats_.push_back(std::move(prog));
+    return Status::Ok();
+  }
+
+  size_t size() const { return pats_.size(); }
+  Kind kind(size_t i) const { return pats_[i].kind; }
+
+  void MatchPadded(std::string_view msg, MatchContext::Impl& cx, std::vector<uint8_t>& out) const {
+    out.assign(pats_.size(), 0);
+    bool any_json = false;
+    for (size_t i = 0; i < pats_.size(); ++i) {
+      const PatternProg& p = pats_[i];
+      switch (p.kind) {
+        case Kind::kMatchAll: out[i] = 1; break;
+        case Kind::kTerm: out[i] = MatchTerms(p, msg); break;
+        case Kind::kDelimited: out[i] = MatchDelimited(p, msg, cx.tokens, nullptr); break;
+        case Kind::kJson: any_json = true; break;
+      }
+    }
+    if (any_json) MatchJson(msg, cx, out);
+  }
+
+  ExtractedValues Extract(size_t i, std::string_view msg, MatchContext::Impl& cx) const {
+    ExtractedValues ev;
+    const PatternProg& p = pats_[i];
+    if (p.kind == Kind::kDelimited) {
+      MatchDelimited(p, msg, cx.tokens, &ev);
+    } else if (p.kind == Kind::kJson) {
+      ExtractJson(p, msg, cx, ev);
+    }
+    return ev;
+  }
+
+ private:
+  StatusOr<const RE2*> CompileRegex(const Regex& r) {
+    RE2::Options o;
+    o.set_log_errors(false);
+    o.set_max_mem(opt_.regex_max_mem);
+    auto re = std::make_unique<RE2>(r.re2, o);
+    if (!re->ok()) {
+      return ResourceExhausted(
+          fmt::format("regex %{}% cannot be compiled: {}", r.source, re->error()));
+    }
+    const RE2* ptr = re.get();
+    regexes_.push_back(std::move(re));
+    return ptr;
+  }
+
+  bool Occurs(const TermProg& t, std::string_view msg) const {
+    if (t.blank) return true;
+    if (t.re) return RE2::PartialMatch(re2::StringPiece(msg.data(), msg.size()), *t.re);
+    if (opt_.terms == MatchOptions::TermMatch::kSubstring) return Contains(msg, t.text);
+    size_t from = 0;
+    while (true) {
+      size_t at = msg.find(t.text, from);
+      if (at == std::string_view::npos) return false;
+      if (at == 0 || !IsAlnumByte(msg[at - 1])) return true;
+      from = at + 1;
+    }
+  }
+
+  bool MatchTerms(const PatternProg& p, std::string_view msg) const {
+    if (p.term_never) return false;
+    if (!p.optional.empty()) {
+      for (const TermProg& t : p.optional) {
+        if (Occurs(t, msg)) return true;
+      }
+      return false;
+    }
+    for (const TermProg& t : p.include) {
+      if (!Occurs(t, msg)) return false;
+    }
+    for (const TermProg& t : p.exclude) {
+      if (Occurs(t, msg)) return false;
+    }
+    return true;
+  }
+
+  static void Tokenize(std::string_view s, std::vector<Token>& out) {
+    out.clear();
+    size_t i = 0, n = s.size();
+    while (i < n) {
+      while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
+      if (i >= n) break;
+      char c = s[i];
+      if (c == '"' || c == '[') {
+        size_t close = s.find(c == '"' ? '"' : ']', i + 1);
+        if (close != std::string_view::npos) {
+          out.push_back(Token{s.substr(i + 1, close - i - 1), i});
+          i = close + 1;
+          continue;
+        }
+      }
+      size_t j = i;
+      while (j < n && s[j] != ' ' && s[j] != '\t') ++j;
+      out.push_back(Token{s.substr(i, j - i), i});
+      i = j;
+    }
+  }
+
+  static bool FieldHolds(const FieldProg& f, std::string_view text) {
+    if (f.any_of.empty()) return true;
+    for (const auto& conj : f.any_of) {
+      bool all = true;
+      for (const FieldAtomProg& a : conj) {
+        if (!FieldAtomHolds(a, text)) {
+          all = false;
+          break;
+        }
+      }
+      if (all) return true;
+    }
+    return false;
+  }
+
+  static std::string FieldKey(const FieldProg& f, size_t pos) {
+    return f.type == Field::Type::kNamed ? "$" + f.name : "$" + std::to_string(pos);
+  }
+
+  bool MatchDelimited(const PatternProg& p, std::string_view msg, std::vector<Token>& toks,
+                      ExtractedValues* ev) const {
+    Tokenize(msg, toks);
+    size_t m = toks.size(), k = p.fields.size();
+    if (p.ellipsis < 0) {
+      if (m < k) return false;
+      if (m > k && opt_.arity == MatchOptions::Arity::kExact) return false;
+      bool absorb = m > k && opt_.arity == MatchOptions::Arity::kLastFieldAbsorbs;
+      for (size_t i = 0; i < k; ++i) {
+        std::string_view text = toks[i].value;
+        if (i + 1 == k && absorb) {
+          std::string_view rest = msg.substr(toks[i].raw_begin);
+          while (!rest.empty() && IsSpace(rest.back())) rest.remove_suffix(1);
+          text = rest;
+        }
+        if (!FieldHolds(p.fields[i], text)) return false;
+        if (ev) ev->emplace_back(FieldKey(p.fields[i], i + 1), std::string(text));
+      }
+      return true;
+    }
+    size_t pre = static_cast<size_t>(p.ellipsis), suf = k - pre - 1;
+    if (m < pre + suf) return false;
+    for (size_t i = 0; i < pre; ++i) {
+      if (!FieldHolds(p.fields[i], toks[i].value)) return false;
+    }
+    for (size_t j = 0; j < suf; ++j) {
+      if (!FieldHolds(p.fields[pre + 1 + j], toks[m - suf + j].value)) return false;
+    }
+    if (ev) {
+      for (size_t i = 0; i < pre; ++i) {
+        ev->emplace_back(FieldKey(p.fields[i], i + 1), std::string(toks[i].value));
+      }
+      for (size_t t = pre; t < m - suf; ++t) {
+        ev->emplace_back("$" + std::to_string(t + 1), std::string(toks[t].value));
+      }
+      for (size_t j = 0; j < suf; ++j) {
+        size_t t = m - suf + j;
+        ev->emplace_back(FieldKey(p.fields[pre + 1 + j], t + 1), std::string(toks[t].value));
+      }
+    }
+    return true;
+  }
+
+  static bool PrefilterPasses(const Prefilter& pf, std::string_view msg, int& has_bs,
+                              int& has_u) {
+    if (!pf.active) return true;
+    if (has_bs < 0) has_bs = std::memchr(msg.data(), '\\', msg.size()) != nullptr;
+    if (has_bs && has_u < 0) has_u = Contains(msg, "\\u");
+    for (const Literal& l : pf.any_of) {
+      bool usable = !has_bs || (l.simple && !has_u);
+      if (!usable) return true;
+      if (Contains(msg, l.text)) return true;
+    }
+    return false;
+  }
+
+  bool ValidJson(std::string_view msg, MatchContext::Impl& cx) const {
+    if (cx.dom.capacity() < msg.size() || cx.dom.max_depth() != opt_.max_json_depth) {
+      if (cx.dom.allocate(std::max<size_t>(msg.size(), 4096), opt_.max_json_depth)) return false;
+    }
+    simdjson::dom::element el;
+    return !cx.dom.parse(msg.data(), msg.size(), false).get(el);
+  }
+
+  // Returns the part of `msg` that JSON patterns read: the message itself, or with the
+  // from-first-brace option, the text from its first '{' when the whole is not JSON.
+  std::optional<std::string_view> JsonSubject(std::string_view msg, MatchContext::Impl& cx) const {
+    if (!opt_.json_from_first_brace) return msg;
+    std::string_view t = TrimSpace(msg);
+    if (!t.empty() && t.front() == '{') return msg;
+    if (ValidJson(msg, cx)) return msg;
+    size_t brace = msg.find('{');
+    if (brace == std::string_view::npos) return std::nullopt;
+    return msg.substr(brace);
+  }
+
+  void MatchJson(std::string_view msg, MatchContext::Impl& cx, std::vector<uint8_t>& out) const {
+    auto subject = JsonSubject(msg, cx);
+    if (!subject) return;
+    msg = *subject;
+    int has_bs = -1, has_u = -1;
+    bool any = false;
+    for (const PatternProg& p : pats_) {
+      if (p.kind == Kind::kJson && PrefilterPasses(p.prefilter, msg, has_bs, has_u)) any = true;
+    }
+    if (!any) return;
+    if (cx.kernel->Walk(json_, msg, cx.state) != WalkResult::kOk) return;
+    bool any_true = false;
+    for (size_t i = 0; i < pats_.size(); ++i) {
+      const PatternProg& p = pats_[i];
+      if (p.kind != Kind::kJson) continue;
+      if (json_.Eval(p.json, cx.state.atom_true.data())) {
+        out[i] = 1;
+        any_true = true;
+      }
+    }
+    if (any_true && !ValidJson(msg, cx)) {
+      for (size_t i = 0; i < pats_.size(); ++i) {
+        if (pats_[i].kind == Kind::kJson) out[i] = 0;
+      }
+    }
+  }
+
+  // Text of the first string or number scalar `steps[i..]` resolves to below `v`.
+  static bool Resolve(simdjson::ondemand::value v, const std::vector<Step>& steps, size_t i,
+                      std::string* out) {
+    using simdjson::ondemand::json_type;
+    json_type t;
+    if (v.type().get(t)) return false;
+    if (i == steps.size()) {
+      if (t == json_type::string) {
+        std::string_view s;
+        if (v.get_string().get(s)) return false;
+        *out = std::string(s);
+        return true;
+      }
+      if (t == json_type::number) {
+        std::string_view raw = v.raw_json_token();
+        while (!raw.empty() && IsSpace(raw.back())) raw.remove_suffix(1);
+        *out = std::string(raw);
+        return true;
+      }
+      return false;
+    }
+    const Step& st = steps[i];
+    if (st.type == Step::Type::kMember || st.type == Step::Type::kAnyMember) {
+      if (t != json_type::object) return false;
+      simdjson::ondemand::object obj;
+      if (v.get_object().get(obj)) return false;
+      std::vector<std::string> seen;
+      for (auto fr : obj) {
+        simdjson::ondemand::field f;
+        if (std::move(fr).get(f)) return false;
+        std::string_view key;
+        if (f.unescaped_key().get(key)) return false;
+        std::string k(key);
+        if (std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
+        seen.push_back(k);
+        if (st.type == Step::Type::kMember && k != st.key) continue;
+        if (Resolve(f.value(), steps, i + 1, out)) return true;
+        if (st.type == Step::Type::kMember) return false;
+      }
+      return false;
+    }
+    if (t != json_type::array) return false;
+    simdjson::ondemand::array arr;
+    if (v.get_array().get(arr)) return false;
+    uint64_t pos = 0;
+    for (auto er : arr) {
+      simdjson::ondemand::value child;
+      if (std::move(er).get(child)) return false;
+      if (st.type == Step::Type::kAnyIndex || pos == st.index) {
+        if (Resolve(child, steps, i + 1, out)) return true;
+        if (st.type == Step::Type::kIndex) return false;
+      }
+      ++pos;
+    }
+    return false;
+  }
+
+  void ExtractJson(const PatternProg& p, std::string_view msg, MatchContext::Impl& cx,
+                   ExtractedValues& ev) const {
+    auto subject = JsonSubject(msg, cx);
+    if (!subject) return;
+    simdjson::padded_string copy(*subject);
+    for (const Selector& sel : p.selectors) {
+      simdjson::ondemand::document doc;
+      if (cx.extract.iterate(copy).get(doc)) return;
+      simdjson::ondemand::value root;
+      if (doc.get_value().get(root)) return;
+      std::string text;
+      if (Resolve(root, sel.steps, 0, &text)) ev.emplace_back(PrintSelector(sel), std::move(text));
+    }
+  }
+
+  MatchOptions opt_;
+  JsonProgram json_;
+  std::vector<PatternProg> pats_;
+  std::vector<std::unique_ptr<RE2>> regexes_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// CompiledPattern and PatternSet
+
+CompiledPattern::CompiledPattern() = default;
+CompiledPattern::~CompiledPattern() = default;
+
+StatusOr<std::shared_ptr<const CompiledPattern>> CompiledPattern::Compile(
+    const Pattern& pattern, const MatchOptions& options) {
+  std::shared_ptr<CompiledPattern> cp(new CompiledPattern());
+  cp->engine_ = std::make_unique<Engine>(options);
+  VIGIL_RETURN_IF_ERROR(cp->engine_->Add(pattern));
+  cp->pattern_ = pattern;
+  return std::shared_ptr<const CompiledPattern>(std::move(cp));
+}
+
+Kind CompiledPattern::kind() const { return pattern_.kind; }
+const Pattern& CompiledPattern::pattern() const { return pattern_; }
+
+bool CompiledPattern::MatchesPadded(std::string_view msg, MatchContext& ctx) const {
+  auto& cx = ctx.impl();
+  engine_->MatchPadded(msg, cx, cx.one);
+  return cx.one[0] != 0;
+}
+
+bool CompiledPattern::Matches(std::string_view msg, MatchContext& ctx) const {
+  auto& cx = ctx.impl();
+  if (pattern_.kind != Kind::kJson) return MatchesPadded(msg, ctx);
+  cx.padded.assign(msg);
+  cx.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  return MatchesPadded(std::string_view(cx.padded.data(), msg.size()), ctx);
+}
+
+ExtractedValues CompiledPattern::Extract(std::string_view msg, MatchContext& ctx) const {
+  return engine_->Extract(0, msg, ctx.impl());
+}
+
+PatternSet::PatternSet() = default;
+PatternSet::~PatternSet() = default;
+
+StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Compile(
+    const std::vector<Pattern>& patterns, const MatchOptions& options) {
+  std::shared_ptr<PatternSet> ps(new PatternSet());
+  ps->engine_ = std::make_unique<Engine>(options);
+  for (const Pattern& p : patterns) VIGIL_RETURN_IF_ERROR(ps->engine_->Add(p));
+  return std::shared_ptr<const PatternSet>(std::move(ps));
+}
+
+size_t PatternSet::size() const { return engine_->size(); }
+
+void PatternSet::MatchPadded(std::string_view msg, MatchContext& ctx,
+                             std::vector<uint8_t>& out) const {
+  engine_->MatchPadded(msg, ctx.impl(), out);
+}
+
+void PatternSet::Match(std::string_view msg, MatchContext& ctx, std::vector<uint8_t>& out) const {
+  auto& cx = ctx.impl();
+  cx.padded.assign(msg);
+  cx.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  engine_->MatchPadded(std::string_view(cx.padded.data(), msg.size()), cx, out);
+}
+
+}  // namespace vigil::pattern
