@@ -80,6 +80,7 @@ StatusOr<size_t> LineReader::ReadInflated(char* dst, size_t n) {
       z.stream_end = false;
     }
     if (z.zs.avail_in == 0 && z.input_eof) {
+      if (z.zs.avail_out < n) break;  // hand out what was decoded; the error comes next call
       return IoError(fmt::format("{}: gzip data ends early (truncated file?) after {} bytes",
                                  name_, raw_bytes_));
     }
@@ -88,6 +89,7 @@ StatusOr<size_t> LineReader::ReadInflated(char* dst, size_t n) {
       z.stream_end = true;
       z.any_member = true;
     } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      if (z.zs.avail_out < n) break;
       return IoError(fmt::format("{}: gzip data is corrupt near byte {}: {}", name_,
                                  raw_bytes_ - z.zs.avail_in, z.zs.msg ? z.zs.msg : "error"));
     }

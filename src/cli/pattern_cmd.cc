@@ -219,6 +219,22 @@ int RunTest(const TestArgs& a, const PatternFlags& flags) {
     single = *cp;
   }
 
+  std::string path = a.file.empty() ? "-" : a.file;
+  std::unique_ptr<LineReader> reader;
+  if (a.messages.empty()) {
+    LineReader::Options lo;
+    lo.max_line_bytes = a.max_event_bytes;
+    auto r = LineReader::Open(path, lo);
+    if (!r.ok()) {
+      std::fprintf(stderr, "error: %s\n", r.status().message().c_str());
+      return kExitInvalid;
+    }
+    reader = std::move(*r);
+    if (path == "-" && isatty(0)) {
+      std::fprintf(stderr, "reading events from standard input, one per line (Ctrl-D ends)\n");
+    }
+  }
+
   pattern::MatchContext ctx(mo);
   std::vector<uint64_t> counts(patterns.size(), 0);
   std::vector<uint8_t> hits;
@@ -256,26 +272,18 @@ int RunTest(const TestArgs& a, const PatternFlags& flags) {
       handle(i + 1, a.messages[i], false);
     }
   } else {
-    std::string path = a.file.empty() ? "-" : a.file;
-    if (path == "-" && isatty(0)) {
-      std::fprintf(stderr, "reading events from standard input, one per line (Ctrl-D ends)\n");
-    }
-    LineReader::Options lo;
-    lo.max_line_bytes = a.max_event_bytes;
-    auto reader = LineReader::Open(path, lo);
-    if (!reader.ok()) {
-      std::fprintf(stderr, "error: %s\n", reader.status().message().c_str());
-      return kExitInvalid;
-    }
+    uint64_t last = 0;
     while (true) {
-      auto line = (*reader)->Next();
+      auto line = reader->Next();
       if (!line.ok()) {
-        std::fprintf(stderr, "error: %s\n", line.status().message().c_str());
+        std::fprintf(stderr, "error: %s; stopped after line %llu, the results are incomplete\n",
+                     line.status().message().c_str(), static_cast<unsigned long long>(last));
         rc = kExitInvalid;
         break;
       }
       if (!line->has_value()) break;
       const LineReader::Line& l = **line;
+      last = l.number;
       if (l.too_long) {
         if (++too_long <= 5) {
           std::fprintf(stderr,
@@ -293,6 +301,7 @@ int RunTest(const TestArgs& a, const PatternFlags& flags) {
                  static_cast<unsigned long long>(too_long));
   }
   if (a.count) {
+    if (rc != kExitOk) return rc;  // no count for input that could not be read to the end
     if (patterns.size() == 1) {
       out.Write(fmt::format("{}\n", counts[0]));
     } else {

@@ -1,0 +1,1 @@
+$VIGIL pattern check '[a, b = 1 && c > 2]'

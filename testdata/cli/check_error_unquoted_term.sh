@@ -1,0 +1,1 @@
+$VIGIL pattern check 'user@example.com'

@@ -1,0 +1,1 @@
+$VIGIL pattern check 'ERROR -DEBUG ?"disk full" %time.?out%'

@@ -1,0 +1,1 @@
+$VIGIL pattern test -DEBUG 'INFO started'

@@ -1,0 +1,1 @@
+$VIGIL pattern test '[ip, user, ..., status_code=4*, bytes]' '127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534' '127.0.0.1 - - [24/Sep/2013:11:50:51 -0700] "GET /~test/ HTTP/1.1" 200 3'

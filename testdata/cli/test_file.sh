@@ -1,0 +1,1 @@
+$VIGIL pattern test --file "$TESTDATA/pattern/sample-cloudtrail.ndjson" '{($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder))}' | grep -E '"eventNumber"|"\$\.'

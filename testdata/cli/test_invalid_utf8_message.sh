@@ -1,0 +1,1 @@
+printf 'ERROR \xff\xfe bad bytes\n' | $VIGIL pattern test ERROR

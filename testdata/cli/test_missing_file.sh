@@ -1,0 +1,1 @@
+$VIGIL pattern test --file does-not-exist.log ERROR

@@ -1,0 +1,3 @@
+$VIGIL
+echo "exit $?"
+$VIGIL pattern frobnicate
