@@ -68,12 +68,6 @@ int JsonProgram::AddNode(const Expr& e, int64_t regex_max_mem) {
     a.star_start = v.star_start;
     a.star_end = v.star_end;
     a.number = v.number;
-    if (HasValue(a.op) && v.type == Value::Type::kString) {
-      if (auto n = ParsePatternNumber(v.text)) {
-        a.text_is_number = true;
-        a.text_number = *n;
-      }
-    }
     if (HasValue(a.op) && v.type == Value::Type::kRegex) {
       RE2::Options o;
       o.set_log_errors(false);

@@ -28,8 +28,6 @@ struct JsonAtomProgram {
   std::string text;  // string/glob text
   bool star_start = false, star_end = false;
   double number = 0;
-  bool text_is_number = false;  // TEXTUAL: the string literal parses as a number
-  double text_number = 0;
   const RE2* re = nullptr;  // kRegex, owned by JsonProgram::regexes
   int node = -1;            // trie node of the selector
 };

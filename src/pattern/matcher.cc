@@ -76,7 +76,7 @@ bool IsAlnumByte(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-std::optional<std::vector<Literal>> Requirement(const Expr& e, NumberPolicy pol) {
+std::optional<std::vector<Literal>> Requirement(const Expr& e) {
   switch (e.type) {
     case Expr::Type::kAtom: {
       const Atom& a = e.atom;
@@ -84,10 +84,8 @@ std::optional<std::vector<Literal>> Requirement(const Expr& e, NumberPolicy pol)
       const Value& v = a.value;
       if (v.type != Value::Type::kString && v.type != Value::Type::kGlob) return std::nullopt;
       if (v.text.empty()) return std::nullopt;
-      if (pol == NumberPolicy::kTextual && v.type == Value::Type::kString &&
-          ParsePatternNumber(v.text)) {
-        return std::nullopt;
-      }
+      // Under TEXTUAL a string literal also matches a number whose raw text equals it: the
+      // literal still stands in the event as written.
       Literal lit{v.text, true};
       for (char c : v.text) {
         auto u = static_cast<unsigned char>(c);
@@ -98,7 +96,7 @@ std::optional<std::vector<Literal>> Requirement(const Expr& e, NumberPolicy pol)
     case Expr::Type::kOr: {
       std::vector<Literal> all;
       for (const Expr& c : e.children) {
-        auto r = Requirement(c, pol);
+        auto r = Requirement(c);
         if (!r) return std::nullopt;
         all.insert(all.end(), r->begin(), r->end());
       }
@@ -112,7 +110,7 @@ std::optional<std::vector<Literal>> Requirement(const Expr& e, NumberPolicy pol)
         return std::make_pair(m, -static_cast<long>(v.size()));
       };
       for (const Expr& c : e.children) {
-        auto r = Requirement(c, pol);
+        auto r = Requirement(c);
         if (r && (!best || score(*r) > score(*best))) best = std::move(r);
       }
       return best;
@@ -247,7 +245,7 @@ class Engine {
           }
         }
         if (opt_.prefilter) {
-          if (auto r = Requirement(p.json, opt_.numbers)) {
+          if (auto r = Requirement(p.json)) {
             prog.prefilter.active = true;
             prog.prefilter.any_of = std::move(*r);
           }

@@ -15,6 +15,18 @@ std::string PrintSelector(const Selector& sel);
 // numbers in shortest form, regexes between '%'.
 std::string PrintValue(const Value& v);
 
+// Prints a pattern as it stands, in the house style: `{ A && (B || C) }`, `[a, b = "x", ...]`,
+// terms separated by one space. Parse(Print(p)) == p for every p that Canonicalize returned.
+std::string Print(const Pattern& p);
+
+// The normal form of filter-patterns.md §8: the same events match, and it is idempotent.
+// Flattens, deduplicates and sorts &&/|| operands, drops redundant parentheses and ignored `?`
+// terms, sorts and deduplicates terms, and turns match-all spellings into the empty pattern.
+Pattern Canonicalize(const Pattern& p);
+
+// Print(Canonicalize(p)).
+std::string Normalize(const Pattern& p);
+
 }  // namespace vigil::pattern
 
 #endif  // VIGIL_PATTERN_PRINTER_H_
