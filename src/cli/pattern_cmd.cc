@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,8 @@
 #include "cli/commands.h"
 #include "pattern/matcher.h"
 #include "pattern/parser.h"
+#include "pattern/printer.h"
+#include "pattern/relation.h"
 
 namespace vigil::cli {
 
@@ -315,6 +318,141 @@ int RunTest(const TestArgs& a, const PatternFlags& flags) {
   return rc;
 }
 
+struct RelationArgs {
+  std::string a, b;
+  std::string format = "text";
+  size_t max_conjunctions = 20000;
+  size_t max_states = 20000;
+  size_t max_collection = 3;
+};
+
+std::string Witness(const pattern::Found& f, const char* by, const char* not_by) {
+  if (f.exists != pattern::Truth::kTrue) return "null";
+  std::string out = "{\"event\": ";
+  AppendJsonString(out, f.event);
+  out += ", \"matchedBy\": \"";
+  out += by;
+  out += "\", \"notMatchedBy\": \"";
+  out += not_by;
+  return out + "\"}";
+}
+
+std::string JsonList(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ", ";
+    AppendJsonString(out, v[i]);
+  }
+  return out + "]";
+}
+
+// vigil pattern equal|covers|compare A B
+int RunRelation(const std::string& verb, const RelationArgs& r, const PatternFlags& flags) {
+  auto a = ParseOrReport(r.a, flags.Parse(), "A");
+  if (!a) return kExitInvalid;
+  auto b = ParseOrReport(r.b, flags.Parse(), "B");
+  if (!b) return kExitInvalid;
+  pattern::DecideOptions o;
+  o.match = flags.Match();
+  o.max_conjunctions = r.max_conjunctions;
+  o.max_states = r.max_states;
+  o.max_collection = r.max_collection;
+  bool json = r.format == "json";
+
+  std::string relation = verb == "covers" ? "covers" : "equal";
+  pattern::Truth holds = pattern::Truth::kUnknown;
+  std::string reason;
+  std::string witness_json = "null";
+  std::vector<std::string> lines;  // text report
+  if (verb == "covers") {
+    pattern::Found f = pattern::Covers(*a, *b, o);
+    holds = f.exists;
+    reason = f.reason;
+    witness_json = Witness(pattern::Found{pattern::Truth::kTrue, f.event, ""}, "B", "A");
+    if (holds != pattern::Truth::kFalse) witness_json = "null";
+    if (holds == pattern::Truth::kFalse) {
+      lines.push_back("B matches this event and A does not:");
+      lines.push_back("  " + f.event);
+    }
+  } else {
+    pattern::Comparison c = pattern::Compare(*a, *b, o);
+    if (verb == "compare") {
+      relation = pattern::RelationName(c.relation);
+      holds = c.relation == pattern::Relation::kUnknown ? pattern::Truth::kUnknown
+                                                        : pattern::Truth::kTrue;
+    } else {
+      holds = c.relation == pattern::Relation::kEqual     ? pattern::Truth::kTrue
+              : c.relation == pattern::Relation::kUnknown ? pattern::Truth::kUnknown
+                                                          : pattern::Truth::kFalse;
+      if (holds == pattern::Truth::kUnknown &&
+          (c.a_not_b.exists == pattern::Truth::kTrue || c.b_not_a.exists == pattern::Truth::kTrue)) {
+        holds = pattern::Truth::kFalse;  // one side already separates them
+      }
+    }
+    reason = c.reason;
+    if (c.b_not_a.exists == pattern::Truth::kTrue) {
+      witness_json = Witness(c.b_not_a, "B", "A");
+      lines.push_back("B matches this event and A does not:");
+      lines.push_back("  " + c.b_not_a.event);
+    }
+    if (c.a_not_b.exists == pattern::Truth::kTrue) {
+      if (witness_json == "null") witness_json = Witness(c.a_not_b, "A", "B");
+      lines.push_back("A matches this event and B does not:");
+      lines.push_back("  " + c.a_not_b.event);
+    }
+    if (c.relation == pattern::Relation::kOverlapping) {
+      lines.push_back("both match this event:");
+      lines.push_back("  " + c.both.event);
+    }
+  }
+  std::vector<std::string> words;
+  if (holds != pattern::Truth::kTrue || verb == "compare") words = pattern::Explain(*a, *b, o);
+  if (holds == pattern::Truth::kTrue && verb != "compare") words.clear();
+
+  if (json) {
+    std::string out = "{\"relation\": ";
+    AppendJsonString(out, relation);
+    out += ", \"holds\": ";
+    out += holds == pattern::Truth::kTrue ? "true" : holds == pattern::Truth::kFalse ? "false" : "null";
+    out += ", \"witness\": " + witness_json + ", \"reason\": ";
+    if (holds == pattern::Truth::kUnknown) {
+      AppendJsonString(out, "unknown: " + reason);
+    } else {
+      out += "null";
+    }
+    out += ", \"explanation\": " + JsonList(words) + "}\n";
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::string head;
+    if (verb == "compare") {
+      static const std::map<std::string, std::string> kSay = {
+          {"equal", "A and B are equal"},       {"covers", "A covers B"},
+          {"covered-by", "B covers A"},         {"overlapping", "A and B overlap"},
+          {"disjoint", "A and B are disjoint"}, {"unknown", "unknown"}};
+      head = kSay.at(relation);
+    } else {
+      head = (verb == "covers" ? "A covers B: " : "A equals B: ");
+      head += holds == pattern::Truth::kTrue ? "yes" : holds == pattern::Truth::kFalse ? "no" : "unknown";
+    }
+    if (holds == pattern::Truth::kUnknown) head += " (" + reason + ")";
+    std::printf("%s\n", head.c_str());
+    for (const auto& l : lines) std::printf("  %s\n", l.c_str());
+    if (!words.empty()) {
+      std::printf("  In CloudTrail words, A:\n");
+      for (const auto& w : words) std::printf("    - %s\n", w.c_str());
+    }
+  }
+  if (holds == pattern::Truth::kUnknown) return kExitUnknown;
+  return holds == pattern::Truth::kTrue ? kExitOk : kExitFailed;
+}
+
+int RunNormalize(const std::string& text, const PatternFlags& flags) {
+  auto p = ParseOrReport(text, flags.Parse());
+  if (!p) return kExitInvalid;
+  std::printf("%s\n", pattern::Normalize(*p).c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterPattern(CLI::App& app, int* exit_code) {
@@ -346,6 +484,37 @@ void RegisterPattern(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(size_t{1}, size_t{1} << 30))
       ->capture_default_str();
   flags->Add(test);
+
+  CLI::App* norm = pat->add_subcommand(
+      "normalize", "print the canonical form: the same events match, and it is idempotent");
+  auto norm_text = std::make_shared<std::string>();
+  norm->add_option("PATTERN", *norm_text, "the filter pattern")->required();
+  flags->Add(norm);
+  norm->callback([=] { *exit_code = RunNormalize(*norm_text, *flags); });
+
+  for (const char* verb : {"equal", "covers", "compare"}) {
+    const char* help =
+        std::string(verb) == "equal"    ? "do A and B match exactly the same events? (0 yes, 1 no, 3 unknown)"
+        : std::string(verb) == "covers" ? "does A match every event B matches? (0 yes, 1 no, 3 unknown)"
+                                        : "equal, covers, covered-by, overlapping or disjoint";
+    CLI::App* cmd = pat->add_subcommand(verb, help);
+    auto ra = std::make_shared<RelationArgs>();
+    cmd->add_option("A", ra->a, "the pattern under test")->required();
+    cmd->add_option("B", ra->b, "the reference pattern")->required();
+    cmd->add_option("--format", ra->format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    cmd->add_option("--max-conjunctions", ra->max_conjunctions,
+                    "most conjunctions examined before answering unknown")
+        ->capture_default_str();
+    cmd->add_option("--max-states", ra->max_states, "most automaton states")->capture_default_str();
+    cmd->add_option("--max-collection", ra->max_collection,
+                    "elements per collection in the bounded model for wildcard selectors")
+        ->capture_default_str();
+    flags->Add(cmd);
+    std::string v = verb;
+    cmd->callback([=] { *exit_code = RunRelation(v, *ra, *flags); });
+  }
   test->callback([=] {
     if (ta->patterns_file.empty() && test->count("PATTERN") == 0) {
       std::fprintf(stderr, "error: PATTERN is required\n");
