@@ -156,9 +156,33 @@ std::vector<std::string> Explain(const Pattern& a, const Pattern& b, const Decid
     return s.empty() ? n : n + " from " + s;
   };
 
+  // Conditions on other fields that one side has and the other lacks.
+  std::vector<const Atom*> atoms_a, atoms_b;
+  Collect(a.json, atoms_a);
+  Collect(b.json, atoms_b);
+  auto key = [](const Atom* x) {
+    Expr e;
+    e.atom = *x;
+    e.atom.offset = 0;
+    return Normalize(JsonOf(e));
+  };
+  auto other_field = [](const Atom* x) {
+    return !IsPath(x->selector, "eventSource") && !IsPath(x->selector, "eventName");
+  };
+  std::set<std::string> keys_a, keys_b;
+  for (const Atom* x : atoms_a) keys_a.insert(key(x));
+  for (const Atom* x : atoms_b) keys_b.insert(key(x));
+  std::vector<const Atom*> extra_a, extra_b;
+  for (const Atom* x : atoms_a) {
+    if (other_field(x) && !keys_b.count(key(x))) extra_a.push_back(x);
+  }
+  for (const Atom* x : atoms_b) {
+    if (other_field(x) && !keys_a.count(key(x))) extra_b.push_back(x);
+  }
+
   // What the reference matches and `a` misses, call by call.
   std::vector<std::string> sources = src_b.empty() ? std::vector<std::string>{""} : src_b;
-  bool missed_any = false;
+
   for (const std::string& s : sources) {
     for (const std::string& n : name_b) {
       std::vector<Expr> pin{AtomExpr("eventName", Op::kEq, n)};
@@ -167,10 +191,10 @@ std::vector<std::string> Explain(const Pattern& a, const Pattern& b, const Decid
       if (!exists({&b, &p}, {})) continue;  // the reference itself does not match this call
       if (!exists({&a, &p}, {})) {
         out.push_back("does not match " + call(n, s));
-        missed_any = true;
-      } else if (exists({&b, &p}, {&a})) {
+
+      } else if (exists({&b, &p}, {&a}) && extra_a.empty()) {
         out.push_back("matches " + call(n, s) + " only in part");
-        missed_any = true;
+
       }
     }
   }
@@ -183,10 +207,13 @@ std::vector<std::string> Explain(const Pattern& a, const Pattern& b, const Decid
     std::vector<Expr> pin{AtomExpr("eventSource", Op::kEq, s)};
     for (const std::string& n : all_names) pin.push_back(AtomExpr("eventName", Op::kNe, n));
     Pattern other = JsonOf(And(std::move(pin)));
-    if (exists({&a, &other}, {&b})) {
-      bool every = !exists({&other}, {&a});
-      out.push_back(std::string("also matches ") + (every ? "every" : "some") + " other " + s +
-                    " call");
+    Found f = FindEvent({&a, &other}, {&b}, options);
+    if (f.exists == Truth::kTrue) {
+      if (!exists({&other}, {&a})) {
+        out.push_back("also matches every other " + s + " call");
+      } else {
+        out.push_back("also matches other " + s + " calls, such as " + f.event);
+      }
     }
   }
   for (const std::string& n : name_a) {
@@ -206,38 +233,15 @@ std::vector<std::string> Explain(const Pattern& a, const Pattern& b, const Decid
     }
   }
 
-  // Conditions on other fields that one side has and the other lacks.
-  std::vector<const Atom*> atoms_a, atoms_b;
-  Collect(a.json, atoms_a);
-  Collect(b.json, atoms_b);
-  auto printed = [](const std::vector<const Atom*>& v) {
-    std::set<std::string> s;
-    for (const Atom* x : v) {
-      Expr e;
-      e.atom = *x;
-      e.atom.offset = 0;
-      s.insert(Normalize(JsonOf(e)));
-    }
-    return s;
-  };
-  std::set<std::string> pa = printed(atoms_a), pb = printed(atoms_b);
   bool a_misses = exists({&b}, {&a});
   bool a_adds = exists({&a}, {&b});
-  for (const Atom* x : atoms_a) {
-    if (IsPath(x->selector, "eventSource") || IsPath(x->selector, "eventName")) continue;
-    Expr e;
-    e.atom = *x;
-    e.atom.offset = 0;
-    if (pb.count(Normalize(JsonOf(e)))) continue;
-    if (a_misses && !missed_any) out.push_back("only when " + Describe(*x));
+  if (a_misses) {
+    for (const Atom* x : extra_a) out.push_back("only when " + Describe(*x));
   }
-  for (const Atom* x : atoms_b) {
-    if (IsPath(x->selector, "eventSource") || IsPath(x->selector, "eventName")) continue;
-    Expr e;
-    e.atom = *x;
-    e.atom.offset = 0;
-    if (pa.count(Normalize(JsonOf(e)))) continue;
-    if (a_adds) out.push_back("also matches events where it is not the case that " + Describe(*x));
+  if (a_adds) {
+    for (const Atom* x : extra_b) {
+      out.push_back("also matches events where it is not the case that " + Describe(*x));
+    }
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
