@@ -87,8 +87,9 @@ void NotePattern(fa::Alphabet& a, const Pattern& p) {
 // Text constraints: languages and numeric predicates on one string.
 
 struct TextPred {
-  bool numeric = false;      // false: membership of `dfa`; true: parses as a number, value op num
-  const fa::Dfa* dfa = nullptr;
+  bool numeric = false;      // false: the text is in `value`'s language; true: parses as a
+                             // number whose value satisfies `op num`
+  const Value* value = nullptr;  // string, glob or regex
   Op op = Op::kEq;
   double num = 0;
   bool want = true;          // the truth the predicate must have
@@ -200,10 +201,44 @@ struct TextResult {
   std::string reason;
 };
 
+// The automaton of a text predicate, compiled on first use (nullptr over the limit).
+const fa::Dfa* DfaOf(Ctx& ctx, const Value& v) {
+  switch (v.type) {
+    case Value::Type::kString:
+      return ctx.Dfa("x:" + v.text, [&] { return fa::Exactly(ctx.alphabet, v.text); });
+    case Value::Type::kGlob: {
+      std::string key = std::string("g:") + (v.star_start ? "*" : "") + (v.star_end ? "*" : "") +
+                        ":" + v.text;
+      return ctx.Dfa(key,
+                     [&] { return fa::Glob(ctx.alphabet, v.text, v.star_start, v.star_end); });
+    }
+    case Value::Type::kRegex:
+      return ctx.Dfa("r:" + v.regex.source,
+                     [&] { return fa::RegexSearch(ctx.alphabet, v.regex); });
+    case Value::Type::kNumber:
+      break;
+  }
+  return nullptr;
+}
+
+bool GlobHolds(const Value& v, std::string_view s) {
+  std::string_view t = v.text;
+  if (v.star_start && v.star_end) return s.find(t) != std::string_view::npos;
+  if (v.star_end) return s.substr(0, t.size()) == t;
+  return s.size() >= t.size() && s.substr(s.size() - t.size()) == t;
+}
+
 bool PredHolds(Ctx& ctx, const TextPred& p, std::string_view text) {
   bool v;
   if (!p.numeric) {
-    v = ctx.Accepts(*p.dfa, text);
+    switch (p.value->type) {
+      case Value::Type::kString: v = text == p.value->text; break;
+      case Value::Type::kGlob: v = GlobHolds(*p.value, text); break;
+      default: {
+        const fa::Dfa* d = DfaOf(ctx, *p.value);
+        v = d && ctx.Accepts(*d, text);
+      }
+    }
   } else {
     auto n = ParsePatternNumber(text);
     v = n && Holds(p.op, *n, p.num);
@@ -213,9 +248,56 @@ bool PredHolds(Ctx& ctx, const TextPred& p, std::string_view text) {
 
 // A string satisfying every predicate. `syntax`, when set, must also accept it (it is how a
 // JSON number is written). Exact unless a numeric predicate meets a text predicate.
+// Candidate strings built from the literal parts of string and glob predicates.
+std::vector<std::string> LiteralCandidates(const std::vector<TextPred>& preds) {
+  std::string prefix, suffix;
+  std::vector<std::string> contains;
+  std::vector<std::string> out;
+  for (const TextPred& p : preds) {
+    if (p.numeric || !p.want) continue;
+    const Value& v = *p.value;
+    if (v.type == Value::Type::kString) return {v.text};  // the only string that can work
+    if (v.type != Value::Type::kGlob) continue;
+    if (v.star_end && !v.star_start && v.text.size() > prefix.size()) prefix = v.text;
+    if (v.star_start && !v.star_end && v.text.size() > suffix.size()) suffix = v.text;
+    if (v.star_start && v.star_end && !v.text.empty()) contains.push_back(v.text);
+  }
+  std::string mid, mid_x;
+  for (const std::string& c : contains) {
+    mid += c;
+    mid_x += c + "x";
+  }
+  for (const std::string& core :
+       {prefix + mid + suffix, prefix + "x" + mid_x + suffix, prefix + mid_x + "x" + suffix}) {
+    out.push_back(core);
+  }
+  for (const char* filler : {"x", "x1", "x2", "y", "z9"}) out.push_back(prefix + filler + suffix);
+  return out;
+}
+
 TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa* syntax,
                      bool json_number) {
   TextResult r;
+  // Fast path: strings and globs only. Candidates from the literals settle most questions
+  // without automata; a positive exact string settles it either way.
+  bool simple = !syntax && !json_number;
+  bool exact = false;
+  for (const TextPred& p : preds) {
+    if (p.numeric || p.value->type == Value::Type::kRegex) simple = false;
+    if (!p.numeric && p.want && p.value->type == Value::Type::kString) exact = true;
+  }
+  if (simple) {
+    for (const std::string& c : LiteralCandidates(preds)) {
+      bool all = true;
+      for (const TextPred& p : preds) all = all && PredHolds(ctx, p, c);
+      if (all) {
+        r.exists = Truth::kTrue;
+        r.text = c;
+        return r;
+      }
+    }
+    if (exact) return r;  // the one possible string failed: impossible
+  }
   std::vector<const fa::Dfa*> dfas;
   std::vector<bool> want;
   std::vector<TextPred> numeric;
@@ -226,12 +308,13 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
       numeric_true |= p.want;
       continue;
     }
-    if (!p.dfa) {
+    const fa::Dfa* d = DfaOf(ctx, *p.value);
+    if (!d) {
       r.exists = Truth::kUnknown;
-      r.reason = ctx.limit_reason;
+      r.reason = "limit reached: " + ctx.limit_reason;
       return r;
     }
-    dfas.push_back(p.dfa);
+    dfas.push_back(d);
     want.push_back(p.want);
   }
   if (syntax) {
@@ -345,28 +428,11 @@ struct KindPred {
   TextPred text;  // when !constant (want = true for the atom itself)
 };
 
-KindPred ValueLang(Ctx& ctx, const Value& v, bool positive) {
+KindPred ValueLang(const Value& v, bool positive) {
   KindPred k;
   k.constant = false;
   k.text.want = positive;
-  switch (v.type) {
-    case Value::Type::kString:
-      k.text.dfa = ctx.Dfa("x:" + v.text, [&] { return fa::Exactly(ctx.alphabet, v.text); });
-      break;
-    case Value::Type::kGlob: {
-      std::string key = std::string("g:") + (v.star_start ? "*" : "") + (v.star_end ? "*" : "") +
-                        ":" + v.text;
-      k.text.dfa =
-          ctx.Dfa(key, [&] { return fa::Glob(ctx.alphabet, v.text, v.star_start, v.star_end); });
-      break;
-    }
-    case Value::Type::kRegex:
-      k.text.dfa = ctx.Dfa("r:" + v.regex.source,
-                           [&] { return fa::RegexSearch(ctx.alphabet, v.regex); });
-      break;
-    case Value::Type::kNumber:
-      break;
-  }
+  k.text.value = &v;
   return k;
 }
 
@@ -406,7 +472,7 @@ KindPred Classify(Ctx& ctx, const Atom& a, JKind kind) {
   if (v.type == Value::Type::kString && kind == JKind::kNum && !textual) {
     return Const(!eq);  // `= "s"` never matches a number under TYPED; `!= "s"` always does
   }
-  return ValueLang(ctx, v, eq);
+  return ValueLang(v, eq);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -817,10 +883,18 @@ struct Dpll {
 // ---------------------------------------------------------------------------------------------
 // Verification with the matcher
 
+MatchContext& ContextFor(const MatchOptions& o) {
+  // Contexts are costly to make (parsers, buffers); one per thread and depth limit is enough.
+  thread_local std::map<size_t, std::unique_ptr<MatchContext>> contexts;
+  auto& c = contexts[o.max_json_depth];
+  if (!c) c = std::make_unique<MatchContext>(o);
+  return *c;
+}
+
 struct Verifier {
   std::vector<std::shared_ptr<const CompiledPattern>> match, miss;
-  MatchContext ctx;
-  explicit Verifier(const MatchOptions& o) : ctx(o) {}
+  MatchContext& ctx;
+  explicit Verifier(const MatchOptions& o) : ctx(ContextFor(o)) {}
   bool operator()(const std::string& event) {
     if (event.empty()) return false;  // CloudWatch events have at least one character
     for (auto& p : match) {
@@ -1033,7 +1107,7 @@ std::optional<std::string> AsToken(const std::string& v) {
   return std::nullopt;
 }
 
-TextPred FieldPred(Ctx& ctx, const FieldAtom& a, bool positive) {
+TextPred FieldPred(const FieldAtom& a, bool positive) {
   if (a.value.type == Value::Type::kNumber) {
     TextPred t;
     t.numeric = true;
@@ -1042,7 +1116,7 @@ TextPred FieldPred(Ctx& ctx, const FieldAtom& a, bool positive) {
     t.want = positive;
     return t;
   }
-  KindPred kp = ValueLang(ctx, a.value, a.op == Op::kEq);
+  KindPred kp = ValueLang(a.value, a.op == Op::kEq);
   TextPred t = kp.text;
   t.want = kp.text.want == positive;
   return t;
@@ -1050,7 +1124,7 @@ TextPred FieldPred(Ctx& ctx, const FieldAtom& a, bool positive) {
 
 // Appends to `branches` the conjunctions of text predicates that make a field condition
 // (any_of) true (positive) or false (!positive).
-void FieldBranches(Ctx& ctx, const Field& f, bool positive,
+void FieldBranches(const Field& f, bool positive,
                    std::vector<std::vector<TextPred>>& branches) {
   std::vector<std::vector<TextPred>> out;
   if (positive) {
@@ -1059,7 +1133,7 @@ void FieldBranches(Ctx& ctx, const Field& f, bool positive,
     }
     for (const auto& conj : f.any_of) {
       std::vector<TextPred> b;
-      for (const FieldAtom& a : conj) b.push_back(FieldPred(ctx, a, true));
+      for (const FieldAtom& a : conj) b.push_back(FieldPred(a, true));
       out.push_back(std::move(b));
     }
   } else {
@@ -1071,7 +1145,7 @@ void FieldBranches(Ctx& ctx, const Field& f, bool positive,
       for (const auto& partial : out) {
         for (const FieldAtom& a : conj) {
           auto b = partial;
-          b.push_back(FieldPred(ctx, a, false));
+          b.push_back(FieldPred(a, false));
           next.push_back(std::move(b));
         }
       }
@@ -1114,9 +1188,9 @@ Found FindDelimited(Ctx& ctx, const std::vector<const Pattern*>& match,
     bool ok = true;
     for (size_t i = 0; i < k && ok; ++i) {
       std::vector<std::vector<TextPred>> branches{{}};
-      for (const Pattern* p : match) FieldBranches(ctx, *FieldsOf(*p)[i], true, branches);
+      for (const Pattern* p : match) FieldBranches(*FieldsOf(*p)[i], true, branches);
       for (size_t j = 0; j < miss.size(); ++j) {
-        if (choice[j] == i) FieldBranches(ctx, *FieldsOf(*miss[j])[i], false, branches);
+        if (choice[j] == i) FieldBranches(*FieldsOf(*miss[j])[i], false, branches);
       }
       bool found = false;
       for (const auto& b : branches) {
@@ -1124,13 +1198,6 @@ Found FindDelimited(Ctx& ctx, const std::vector<const Pattern*>& match,
           unknown = true;
           reason = "limit reached";
           break;
-        }
-        bool has_null = false;
-        for (const TextPred& t : b) has_null |= !t.numeric && !t.dfa;
-        if (has_null) {
-          unknown = true;
-          reason = "limit reached: " + ctx.limit_reason;
-          continue;
         }
         TextResult r = SolveText(ctx, b, nullptr, false);
         if (r.exists == Truth::kTrue) {
