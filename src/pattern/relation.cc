@@ -37,7 +37,10 @@ class Ctx {
     if (it != cache_.end()) return it->second.get();
     auto d = fa::Compile(make(), alphabet, opt.max_states);
     std::unique_ptr<fa::Dfa> p = d ? std::make_unique<fa::Dfa>(std::move(*d)) : nullptr;
-    if (!p) Limit("an automaton needs more than " + std::to_string(opt.max_states) + " states");
+    if (!p) {
+      Limit("limit reached: an automaton needs more than " + std::to_string(opt.max_states) +
+            " states");
+    }
     const fa::Dfa* raw = p.get();
     cache_.emplace(key, std::move(p));
     return raw;
@@ -286,6 +289,22 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
     if (p.numeric || p.value->type == Value::Type::kRegex) simple = false;
     if (!p.numeric && p.want && p.value->type == Value::Type::kString) exact = true;
   }
+  if (exact) {
+    // One positive exact string: it is the only candidate, whatever else is asked.
+    std::string only = LiteralCandidates(preds).front();
+    bool all = true;
+    for (const TextPred& p : preds) all = all && PredHolds(ctx, p, only);
+    if (syntax) all = all && ctx.Accepts(*syntax, only);
+    if (json_number) {
+      auto n = ParsePatternNumber(only);
+      all = all && n && !std::isinf(*n);
+    }
+    if (all) {
+      r.exists = Truth::kTrue;
+      r.text = only;
+    }
+    return r;
+  }
   if (simple) {
     for (const std::string& c : LiteralCandidates(preds)) {
       bool all = true;
@@ -296,7 +315,6 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
         return r;
       }
     }
-    if (exact) return r;  // the one possible string failed: impossible
   }
   std::vector<const fa::Dfa*> dfas;
   std::vector<bool> want;
@@ -311,7 +329,7 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
     const fa::Dfa* d = DfaOf(ctx, *p.value);
     if (!d) {
       r.exists = Truth::kUnknown;
-      r.reason = "limit reached: " + ctx.limit_reason;
+      r.reason = ctx.limit_reason;
       return r;
     }
     dfas.push_back(d);
@@ -354,8 +372,8 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
     if (s.outcome == fa::Search::Outcome::kEmpty) return r;
     if (s.outcome == fa::Search::Outcome::kLimit) {
       r.exists = Truth::kUnknown;
-      r.reason = "a product automaton needs more than " + std::to_string(ctx.opt.max_states) +
-                 " states";
+      r.reason = "limit reached: a product automaton needs more than " +
+                 std::to_string(ctx.opt.max_states) + " states";
       return r;
     }
     if (s.word.empty()) {
@@ -388,7 +406,18 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
   bool only_true_numeric = true;
   for (const TextPred& p : numeric) only_true_numeric &= p.want;
   std::optional<double> value = SolveValues(numeric);
-  if (only_true_numeric && !value) return r;  // the value side alone is impossible
+  // With a number syntax every text parses, so the value side decides alone when it fails.
+  if ((only_true_numeric || syntax) && !value) return r;
+  if (syntax && dfas.size() == 1 && value) {
+    // Only the syntax constrains the text: any spelling of the value will do.
+    for (const std::string& t : Spellings(*value, true)) {
+      if (all_hold(t)) {
+        r.exists = Truth::kTrue;
+        r.text = t;
+        return r;
+      }
+    }
+  }
   // Candidates from the value side, spelled in several ways.
   if (value) {
     for (const std::string& t : Spellings(*value, json_number || syntax != nullptr)) {
@@ -1002,7 +1031,7 @@ Found FindTerms(Ctx& ctx, const std::vector<const Pattern*>& match,
     if (!d) {
       Found f;
       f.exists = Truth::kUnknown;
-      f.reason = "limit reached: " + ctx.limit_reason;
+      f.reason = ctx.limit_reason;
       return f;
     }
   }
@@ -1263,8 +1292,21 @@ const char* RelationName(Relation r) {
   return "unknown";
 }
 
-Found FindEvent(const std::vector<const Pattern*>& match, const std::vector<const Pattern*>& miss,
-                const DecideOptions& options) {
+Found FindEvent(const std::vector<const Pattern*>& match_in,
+                const std::vector<const Pattern*>& miss_in, const DecideOptions& options) {
+  // The normal form means the same and is simpler: blank phrases become match-all, ignored `?`
+  // terms go, duplicates merge.
+  std::vector<Pattern> canon;
+  canon.reserve(match_in.size() + miss_in.size());
+  std::vector<const Pattern*> match, miss;
+  for (const Pattern* p : match_in) {
+    canon.push_back(Canonicalize(*p));
+    match.push_back(&canon.back());
+  }
+  for (const Pattern* p : miss_in) {
+    canon.push_back(Canonicalize(*p));
+    miss.push_back(&canon.back());
+  }
   Ctx ctx(options);
   Verifier verify(options.match);
   for (const Pattern* p : match) {
