@@ -107,6 +107,36 @@ std::string Describe(const Atom& a) {
   return f;
 }
 
+// The negation of Describe(a), in words.
+std::string DescribeNot(const Atom& a) {
+  std::string f = Field(a.selector);
+  const Value& v = a.value;
+  std::string shown = v.type == Value::Type::kNumber ? v.number_text
+                      : v.type == Value::Type::kRegex ? "%" + v.text + "%"
+                                                      : v.text;
+  switch (a.op) {
+    case Op::kEq:
+      if (v.type == Value::Type::kGlob && v.text.empty()) return f + " is not a string or number";
+      if (v.type == Value::Type::kGlob) {
+        if (v.star_start && v.star_end) return f + " does not contain " + shown;
+        if (v.star_end) return f + " does not start with " + shown;
+        return f + " does not end with " + shown;
+      }
+      if (v.type == Value::Type::kRegex) return f + " does not match " + shown;
+      return f + " is not " + shown;
+    case Op::kNe: return f + " is " + shown + " or is not a string or number";
+    case Op::kLt: return f + " is at least " + shown + " or is not a number";
+    case Op::kLe: return f + " is above " + shown + " or is not a number";
+    case Op::kGt: return f + " is at most " + shown + " or is not a number";
+    case Op::kGe: return f + " is below " + shown + " or is not a number";
+    case Op::kIsNull: return f + " is not null";
+    case Op::kIsTrue: return f + " is not true";
+    case Op::kIsFalse: return f + " is not false";
+    case Op::kNotExists: return f + " is present";
+  }
+  return f;
+}
+
 // Why a JSON pattern can never match, in words.
 std::string UnsatReason(const Expr& e) {
   if (e.type == Expr::Type::kAnd) {
@@ -240,7 +270,7 @@ std::vector<std::string> Explain(const Pattern& a, const Pattern& b, const Decid
   }
   if (a_adds) {
     for (const Atom* x : extra_b) {
-      out.push_back("also matches events where it is not the case that " + Describe(*x));
+      out.push_back("also matches when " + DescribeNot(*x));
     }
   }
   std::sort(out.begin(), out.end());

@@ -270,9 +270,11 @@ std::vector<std::string> LiteralCandidates(const std::vector<TextPred>& preds) {
     mid += c;
     mid_x += c + "x";
   }
-  for (const std::string& core :
-       {prefix + mid + suffix, prefix + "x" + mid_x + suffix, prefix + mid_x + "x" + suffix}) {
-    out.push_back(core);
+  std::string core = prefix + mid + suffix;
+  if (core.empty()) out.push_back("x");  // a readable witness rather than ""
+  for (const std::string& c :
+       {core, prefix + "x" + mid_x + suffix, prefix + mid_x + "x" + suffix}) {
+    out.push_back(c);
   }
   for (const char* filler : {"x", "x1", "x2", "y", "z9"}) out.push_back(prefix + filler + suffix);
   return out;
@@ -731,6 +733,9 @@ struct JsonSolver {
     std::vector<JKind> order;
     if (mode == Mode::kAbsent) {
       order = {JKind::kAbsent};
+    } else if (i == 0) {
+      order = {JKind::kObj, JKind::kArr, JKind::kStr, JKind::kNum,
+               JKind::kNull, JKind::kTrue, JKind::kFalse};  // events are mostly objects
     } else {
       for (JKind k : kAllKinds) {
         if (mode == Mode::kPresent && k == JKind::kAbsent) continue;

@@ -1,0 +1,5 @@
+$VIGIL pattern compare '{ $.x > 5 }' '{ $.x >= 10 }'
+$VIGIL pattern compare '{ $.x != "a" }' '{ $.x NOT EXISTS }'
+$VIGIL pattern compare 'ERROR' 'ERROR -WARN'
+$VIGIL pattern compare '[a, b, c=4*]' '[x, y, z=404]'
+$VIGIL pattern compare '{ ($.eventSource = config.amazonaws.com) && ($.eventName=StopConfigurationRecorder) && ($.eventName=PutDeliveryChannel) }' '{ ($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder)) }'

@@ -1,0 +1,1 @@
+$VIGIL pattern compare 'ERROR' '{ $.level = "ERROR" }' --format json

@@ -1,0 +1,1 @@
+$VIGIL pattern equal '{ $.a == 1 }' '{ $.a = 1 }'
