@@ -703,7 +703,16 @@ struct JsonSolver {
           preds.push_back(t);
         }
       }
-      if (res.exists == Truth::kTrue && (k == JKind::kStr || k == JKind::kNum)) {
+      bool value_only = true;
+      for (const TextPred& t : preds) value_only &= t.numeric;
+      if (res.exists == Truth::kTrue && k == JKind::kNum && value_only) {
+        // Only the value is constrained: no automaton needed, any spelling of it will do.
+        if (auto v = SolveValues(preds)) {
+          res.text = FormatNumber(*v);
+        } else {
+          res.exists = Truth::kFalse;
+        }
+      } else if (res.exists == Truth::kTrue && (k == JKind::kStr || k == JKind::kNum)) {
         const fa::Dfa* syntax = nullptr;
         if (k == JKind::kNum) {
           syntax = ctx.Dfa("num:json", [&] { return fa::JsonNumberText(ctx.alphabet); });
@@ -853,8 +862,12 @@ struct Dpll {
   std::string reason;
   const std::function<bool(const std::string&)>& verify;
 
-  // Cheap pruning: two different string literals required equal on one path.
+  // Cheap pruning: an atom and its negation, or two different string literals required equal on
+  // one path.
   bool Conflicts(const std::vector<std::pair<int, bool>>& lits, int ai, bool pos) {
+    for (auto [bi, bpos] : lits) {
+      if (bi == ai && bpos != pos) return true;
+    }
     if (!pos) return false;
     const Atom& a = solver.pb.atoms[ai];
     if (a.op != Op::kEq || a.value.type != Value::Type::kString) return false;
@@ -925,12 +938,35 @@ MatchContext& ContextFor(const MatchOptions& o) {
   return *c;
 }
 
+// Checks candidate events with the matcher; patterns are compiled on first use, since most
+// questions are settled without a witness.
 struct Verifier {
+  const MatchOptions& options;
+  std::vector<const Pattern*> match_src, miss_src;
   std::vector<std::shared_ptr<const CompiledPattern>> match, miss;
-  MatchContext& ctx;
-  explicit Verifier(const MatchOptions& o) : ctx(ContextFor(o)) {}
+  bool compiled = false, failed = false;
+  explicit Verifier(const MatchOptions& o) : options(o) {}
+
+  bool Compile() {
+    compiled = true;
+    for (const Pattern* p : match_src) {
+      auto c = CompiledPattern::Compile(*p, options);
+      if (!c.ok()) return !(failed = true);
+      match.push_back(*c);
+    }
+    for (const Pattern* p : miss_src) {
+      auto c = CompiledPattern::Compile(*p, options);
+      if (!c.ok()) return !(failed = true);
+      miss.push_back(*c);
+    }
+    return true;
+  }
+
   bool operator()(const std::string& event) {
     if (event.empty()) return false;  // CloudWatch events have at least one character
+    if (!compiled) Compile();
+    if (failed) return false;
+    MatchContext& ctx = ContextFor(options);
     for (auto& p : match) {
       if (!p->Matches(event, ctx)) return false;
     }
@@ -1278,11 +1314,6 @@ Found FindDelimited(Ctx& ctx, const std::vector<const Pattern*>& match,
 
 // ---------------------------------------------------------------------------------------------
 
-std::shared_ptr<const CompiledPattern> CompileOrNull(const Pattern& p, const MatchOptions& o) {
-  auto c = CompiledPattern::Compile(p, o);
-  return c.ok() ? *c : nullptr;
-}
-
 }  // namespace
 
 const char* RelationName(Relation r) {
@@ -1314,16 +1345,10 @@ Found FindEvent(const std::vector<const Pattern*>& match_in,
   }
   Ctx ctx(options);
   Verifier verify(options.match);
-  for (const Pattern* p : match) {
-    auto c = CompileOrNull(*p, options.match);
-    if (!c) return Found{Truth::kUnknown, "", "a pattern could not be compiled"};
-    verify.match.push_back(c);
-  }
+  verify.match_src = match;
+  verify.miss_src = miss;
   for (const Pattern* p : miss) {
     if (p->kind == Kind::kMatchAll) return Found{Truth::kFalse, "", ""};
-    auto c = CompileOrNull(*p, options.match);
-    if (!c) return Found{Truth::kUnknown, "", "a pattern could not be compiled"};
-    verify.miss.push_back(c);
   }
   for (const Pattern* p : match) NotePattern(ctx.alphabet, *p);
   for (const Pattern* p : miss) NotePattern(ctx.alphabet, *p);
