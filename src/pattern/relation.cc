@@ -1233,6 +1233,82 @@ void FieldBranches(const Field& f, bool positive,
   branches = std::move(combined);
 }
 
+// Where each token of an m-token line goes in a delimited pattern (§3.4).
+struct Slot {
+  enum class Type { kField, kAbsorbed, kFree };  // one field's whole text, part of the last
+                                                 // field's text, or unconstrained
+  Type type = Type::kFree;
+  const Field* field = nullptr;
+};
+
+std::optional<std::vector<Slot>> Align(const Pattern& p, size_t m, MatchOptions::Arity arity) {
+  std::vector<const Field*> fields = FieldsOf(p);
+  Shape sh = ShapeOf(p);
+  std::vector<Slot> out(m);
+  if (sh.ellipsis >= 0) {
+    size_t pre = static_cast<size_t>(sh.ellipsis), suf = fields.size() - pre;
+    if (m < pre + suf) return std::nullopt;
+    for (size_t i = 0; i < pre; ++i) out[i] = Slot{Slot::Type::kField, fields[i]};
+    for (size_t j = 0; j < suf; ++j) out[m - suf + j] = Slot{Slot::Type::kField, fields[pre + j]};
+    return out;
+  }
+  size_t k = fields.size();
+  if (m < k || (m > k && arity == MatchOptions::Arity::kExact)) return std::nullopt;
+  for (size_t i = 0; i < k; ++i) out[i] = Slot{Slot::Type::kField, fields[i]};
+  if (m > k && arity == MatchOptions::Arity::kLastFieldAbsorbs) {
+    for (size_t t = k - 1; t < m; ++t) out[t] = Slot{Slot::Type::kAbsorbed, fields[k - 1]};
+  }
+  return out;
+}
+
+// Does field condition `a` hold for every text for which `b` holds (b == nullptr: any text)?
+Truth FieldCovers(Ctx& ctx, const Field& a, const Field* b) {
+  if (!a.Constrained()) return Truth::kTrue;
+  std::vector<std::vector<TextPred>> branches{{}};
+  if (b) FieldBranches(*b, true, branches);
+  FieldBranches(a, false, branches);
+  bool unknown = false;
+  for (const auto& br : branches) {
+    TextResult r = SolveText(ctx, br, nullptr, false);
+    if (r.exists == Truth::kTrue) return Truth::kFalse;
+    if (r.exists == Truth::kUnknown) unknown = true;
+  }
+  return unknown ? Truth::kUnknown : Truth::kTrue;
+}
+
+// A proof that P covers Q across shapes, by aligning both on every token count that matters
+// (beyond kP + kQ + 2 tokens the alignments repeat). kTrue only when proven.
+Truth ProveDelimitedCovers(Ctx& ctx, const Pattern& p, const Pattern& q) {
+  MatchOptions::Arity arity = ctx.opt.match.arity;
+  size_t limit = p.fields.size() + q.fields.size() + 2;
+  for (size_t m = 1; m <= limit; ++m) {
+    auto qa = Align(q, m, arity);
+    if (!qa) continue;  // Q matches no line with m tokens
+    auto pa = Align(p, m, arity);
+    if (!pa) return Truth::kFalse;
+    for (size_t t = 0; t < m; ++t) {
+      const Slot& ps = (*pa)[t];
+      const Slot& qs = (*qa)[t];
+      if (ps.type == Slot::Type::kFree || !ps.field->Constrained()) continue;
+      if (ps.type == Slot::Type::kAbsorbed) {
+        // P's last field spans several tokens: provable only when Q spans the same ones.
+        if (qs.type != Slot::Type::kAbsorbed) return Truth::kUnknown;
+        bool same_span = true;
+        for (size_t u = t; u < m; ++u) same_span &= (*qa)[u].type == Slot::Type::kAbsorbed;
+        for (size_t u = 0; u < t; ++u) same_span &= (*qa)[u].type != Slot::Type::kAbsorbed;
+        if (!same_span) return Truth::kUnknown;
+        Truth c = FieldCovers(ctx, *ps.field, qs.field);
+        if (c != Truth::kTrue) return c;
+        break;
+      }
+      if (qs.type == Slot::Type::kAbsorbed) return Truth::kUnknown;
+      Truth c = FieldCovers(ctx, *ps.field, qs.type == Slot::Type::kField ? qs.field : nullptr);
+      if (c != Truth::kTrue) return c;
+    }
+  }
+  return Truth::kTrue;
+}
+
 Found FindDelimited(Ctx& ctx, const std::vector<const Pattern*>& match,
                     const std::vector<const Pattern*>& miss,
                     const std::function<bool(const std::string&)>& verify) {
@@ -1242,7 +1318,51 @@ Found FindDelimited(Ctx& ctx, const std::vector<const Pattern*>& match,
   Shape shape = ShapeOf(*all[0]);
   bool same = true;
   for (const Pattern* p : all) same &= ShapeOf(*p) == shape;
+  if (!same && match.size() == 1 && miss.size() == 1 &&
+      ProveDelimitedCovers(ctx, *miss[0], *match[0]) == Truth::kTrue) {
+    f.exists = Truth::kFalse;
+    return f;
+  }
   if (!same) {
+    // No exact procedure across shapes: try lines built from each pattern's own witnesses,
+    // with tokens added and removed, and report unknown when none separates them.
+    std::vector<std::string> lines;
+    for (const Pattern* p : all) {
+      for (bool negate : {false, true}) {
+        std::vector<const Pattern*> m{p}, x;
+        if (negate) {
+          m.clear();
+          for (const Pattern* q : all) {
+            if (q != p) m.push_back(q);
+          }
+          x.push_back(p);
+          if (m.empty() || ShapeOf(*m[0]) != ShapeOf(*p)) {
+            bool all_same = true;
+            for (const Pattern* q : m) all_same &= ShapeOf(*q) == ShapeOf(*m[0]);
+            if (!all_same || m.empty()) continue;
+            x.clear();
+          }
+        }
+        std::function<bool(const std::string&)> any = [](const std::string&) { return true; };
+        Found w = FindDelimited(ctx, m, x, any);
+        if (w.exists == Truth::kTrue) lines.push_back(w.event);
+      }
+    }
+    for (size_t i = 0, n = lines.size(); i < n; ++i) {
+      std::string l = lines[i];
+      lines.push_back(l + " x");
+      lines.push_back(l + " x x x");
+      auto sp = l.rfind(' ');
+      if (sp != std::string::npos) lines.push_back(l.substr(0, sp));
+      lines.push_back("x " + l);
+    }
+    for (const std::string& l : lines) {
+      if (verify(l)) {
+        f.exists = Truth::kTrue;
+        f.event = l;
+        return f;
+      }
+    }
     f.exists = Truth::kUnknown;
     f.reason = "delimited patterns of different shapes (field counts or '...' positions)";
     return f;
