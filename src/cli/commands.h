@@ -14,6 +14,7 @@ inline constexpr int kExitInvalid = 2;  // invalid input or usage
 inline constexpr int kExitUnknown = 3;  // could not be decided
 
 void RegisterPattern(CLI::App& app, int* exit_code);
+void RegisterGsl(CLI::App& app, int* exit_code);
 
 }  // namespace vigil::cli
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       "A pattern that starts with '-' must follow '--': vigil pattern test -- -DEBUG 'msg'");
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::RegisterPattern(app, &exit_code);
+  vigil::cli::RegisterGsl(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,830 @@
+#include "gsl/eval.h"
+
+#include <chrono>
+#include <cmath>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "base/text.h"
+#include "gsl/builtins.h"
+#include "gsl/functions.h"
+#include "gsl/value.h"
+#include "pattern/parser.h"
+#include "pattern/printer.h"
+
+namespace vigil::gsl {
+
+const char* StatusName(Status s) {
+  switch (s) {
+    case Status::kPassed: return "passed";
+    case Status::kFailed: return "failed";
+    case Status::kSkipped: return "skipped";
+    case Status::kError: return "error";
+    case Status::kNoData: return "no-data";
+    case Status::kExcluded: return "excluded";
+  }
+  return "?";
+}
+
+std::string Program::TargetName() const {
+  if (rule_.event_query) return rule_.event_source;
+  return rule_.list_target ? "List<" + rule_.entity_type + ">" : rule_.entity_type;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+struct PlanAccess {
+  static bool PlanExpr(Program& p, Expr& e, const PlanOptions& o, Diagnostic* err);
+  static bool PlanBracket(Program& p, Bracket& b, const PlanOptions& o, Diagnostic* err) {
+    return !b.expr || PlanExpr(p, *b.expr, o, err);
+  }
+  static void Alias(Predicate& pr);
+};
+
+// Event-query aliases (gsl.md §8).
+void PlanAccess::Alias(Predicate& pr) {
+  static const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> kAliases = {
+      {{"event", "name"}, {"eventName"}},
+      {{"event", "source"}, {"eventSource"}},
+      {{"event", "time"}, {"eventTime"}},
+      {{"event", "type"}, {"eventType"}},
+      {{"event", "region"}, {"awsRegion"}},
+      {{"event", "errorCode"}, {"errorCode"}},
+      {{"event", "sourceIp"}, {"sourceIPAddress"}},
+      {{"identity", "type"}, {"userIdentity", "type"}},
+      {{"identity", "arn"}, {"userIdentity", "arn"}},
+      {{"identity", "accountId"}, {"userIdentity", "accountId"}},
+      {{"identity", "userName"}, {"userIdentity", "userName"}},
+      {{"issuer", "type"}, {"userIdentity", "sessionContext", "sessionIssuer", "type"}},
+      {{"issuer", "arn"}, {"userIdentity", "sessionContext", "sessionIssuer", "arn"}},
+      {{"issuer", "userName"}, {"userIdentity", "sessionContext", "sessionIssuer", "userName"}},
+  };
+  for (const auto& [from, to] : kAliases) {
+    if (pr.path.size() >= from.size() && std::equal(from.begin(), from.end(), pr.path.begin())) {
+      std::vector<std::string> p = to;
+      p.insert(p.end(), pr.path.begin() + from.size(), pr.path.end());
+      pr.path = std::move(p);
+      return;
+    }
+  }
+}
+
+bool PlanAccess::PlanExpr(Program& p, Expr& e, const PlanOptions& o, Diagnostic* err) {
+  if (e.type != Expr::Type::kPredicate) {
+    for (Expr& c : e.children) {
+      if (!PlanExpr(p, c, o, err)) return false;
+    }
+    return true;
+  }
+  Predicate& pr = e.predicate;
+  if (p.rule_.event_query) Alias(pr);
+  for (Step& st : pr.steps) {
+    if (st.type == Step::Type::kWith && !PlanBracket(p, st.bracket, o, err)) return false;
+    if (st.type == Step::Type::kCall) {
+      const Builtin* b = FindBuiltin(st.name);
+      if (b->id == BuiltinId::kIsFilterPatternEqual || b->id == BuiltinId::kCoversFilterPattern) {
+        pattern::ParseResult r = pattern::Parse(st.args[0].text);
+        if (!r.ok()) {
+          *err = At(p.rule_.text, st.args[0].span.begin + 1,
+                    fmt::format("{}: invalid filter pattern: {} (column {})", b->name,
+                                r.error.message, r.error.column));
+          return false;
+        }
+        p.patterns_[&st] = std::move(*r.pattern);
+      }
+    }
+  }
+  if (pr.test) {
+    Test& t = *pr.test;
+    if (t.type == Test::Type::kRegex) {
+      RE2::Options ro;
+      ro.set_log_errors(false);
+      ro.set_case_sensitive(t.flags.find('i') == std::string::npos);
+      ro.set_max_mem(o.regex_max_mem);
+      auto re = std::make_unique<RE2>(t.regex, ro);
+      if (!re->ok()) {
+        *err = At(p.rule_.text, t.span.begin,
+                  fmt::format("invalid regular expression /{}/: {}", t.regex, re->error()));
+        return false;
+      }
+      p.regexes_[&t] = std::move(re);
+    }
+    if (t.type == Test::Type::kQuantifier && !PlanBracket(p, t.bracket, o, err)) return false;
+  }
+  return true;
+}
+
+PlanResult Plan(std::string_view text, const PlanOptions& options) {
+  PlanResult out;
+  ParseResult r = ParseRule(text, options.parse);
+  if (!r.ok()) {
+    out.error = r.error;
+    return out;
+  }
+  auto prog = std::shared_ptr<Program>(new Program());
+  prog->rule_ = std::move(*r.rule);
+  Diagnostic err;
+  if (prog->rule_.where && !PlanAccess::PlanExpr(*prog, *prog->rule_.where, options, &err)) {
+    out.error = err;
+    return out;
+  }
+  if (!PlanAccess::PlanExpr(*prog, prog->rule_.body, options, &err)) {
+    out.error = err;
+    return out;
+  }
+  out.program = std::move(prog);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+namespace {
+
+struct Outcome {
+  enum class V { kFalse, kTrue, kError };
+  V v = V::kFalse;
+  Evidence ev;
+  std::string error;
+  static Outcome Of(bool b) {
+    Outcome o;
+    o.v = b ? V::kTrue : V::kFalse;
+    return o;
+  }
+  bool is_true() const { return v == V::kTrue; }
+};
+
+// §6.3: a comparison between a value and a literal.
+bool CompareValues(const Val& left, const std::string& op, const Literal& lit) {
+  bool eq_op = op == "=", ne_op = op == "!=";
+  if (left.missing_or_null()) return ne_op;
+  if (left.kind == Val::Kind::kList || left.kind == Val::Kind::kObject) return false;
+  auto ordered = [&](int c) {
+    if (op == "=") return c == 0;
+    if (op == "!=") return c != 0;
+    if (op == "<") return c < 0;
+    if (op == ">") return c > 0;
+    if (op == "<=") return c <= 0;
+    return c >= 0;
+  };
+  auto num_cmp = [](double a, double b) { return a < b ? -1 : a > b ? 1 : 0; };
+  auto truth = [](std::string_view s) -> std::optional<bool> {
+    std::string l(s);
+    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (l == "true") return true;
+    if (l == "false") return false;
+    return std::nullopt;
+  };
+  switch (left.kind) {
+    case Val::Kind::kString:
+      if (lit.type == Literal::Type::kString) {
+        int c = left.str.compare(lit.text);
+        return ordered(c < 0 ? -1 : c > 0 ? 1 : 0);
+      }
+      if (lit.type == Literal::Type::kNumber) {
+        if (auto n = NumericString(left.str)) return ordered(num_cmp(*n, lit.number));
+        return ne_op;
+      }
+      if (auto b = truth(left.str)) {
+        if (eq_op) return *b == lit.boolean;
+        if (ne_op) return *b != lit.boolean;
+        return false;
+      }
+      return ne_op;
+    case Val::Kind::kNumber: {
+      double l = left.is_int ? static_cast<double>(left.integer) : left.number;
+      if (lit.type == Literal::Type::kNumber) {
+        if (left.is_int && lit.is_int) {
+          return ordered(left.integer < lit.integer ? -1 : left.integer > lit.integer ? 1 : 0);
+        }
+        return ordered(num_cmp(l, lit.number));
+      }
+      if (lit.type == Literal::Type::kString) {
+        if (auto n = NumericString(lit.text)) return ordered(num_cmp(l, *n));
+      }
+      return ne_op;
+    }
+    case Val::Kind::kBool:
+      if (lit.type == Literal::Type::kBool) {
+        if (eq_op) return left.boolean == lit.boolean;
+        if (ne_op) return left.boolean != lit.boolean;
+        return false;
+      }
+      if (lit.type == Literal::Type::kString) {
+        if (auto b = truth(lit.text)) {
+          if (eq_op) return left.boolean == *b;
+          if (ne_op) return left.boolean != *b;
+          return false;
+        }
+      }
+      return ne_op;
+    default:
+      return false;
+  }
+}
+
+// §6.2
+bool Exists(const Val& v) {
+  switch (v.kind) {
+    case Val::Kind::kMissing:
+    case Val::Kind::kNull: return false;
+    case Val::Kind::kBool: return v.boolean;
+    case Val::Kind::kString: {
+      if (v.str.empty()) return false;
+      std::string l(v.str);
+      for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return l != "false";
+    }
+    case Val::Kind::kNumber: return true;
+    case Val::Kind::kList:
+      return v.from_dom ? v.el.get_array().value_unsafe().size() > 0 : !v.list->items.empty();
+    case Val::Kind::kObject:
+      return v.from_dom ? v.el.get_object().value_unsafe().size() > 0
+                        : !v.object->members.empty();
+  }
+  return false;
+}
+
+}  // namespace
+
+class Evaluator {
+ public:
+  Evaluator(const Program& p, const EvalOptions& o) : p_(p), o_(o) {
+    now_ = o.now != 0 ? o.now
+                      : std::chrono::duration<double>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  }
+
+  Arena arena;
+  bool touched_unreadable = false;
+
+  Outcome Expr(const gsl::Expr& e, const Val& ctx) {
+    switch (e.type) {
+      case gsl::Expr::Type::kPredicate:
+        return Predicate(e.predicate, ctx);
+      case gsl::Expr::Type::kNot: {
+        Outcome o = Expr(e.children[0], ctx);
+        if (o.v != Outcome::V::kError) o.v = o.is_true() ? Outcome::V::kFalse : Outcome::V::kTrue;
+        return o;
+      }
+      case gsl::Expr::Type::kAnd:
+      case gsl::Expr::Type::kOr: {
+        bool is_and = e.type == gsl::Expr::Type::kAnd;
+        Outcome last;
+        for (const gsl::Expr& c : e.children) {
+          last = Expr(c, ctx);
+          if (last.v == Outcome::V::kError) return last;
+          if (last.is_true() != is_and) return last;  // decided by this operand
+        }
+        return last;
+      }
+    }
+    return Outcome{};
+  }
+
+ private:
+  std::string Text(Span s) const {
+    return p_.rule_.text.substr(s.begin, s.end - s.begin);
+  }
+
+  Outcome Make(bool b, const gsl::Predicate& pr, const Val& v, std::string note = {}) {
+    Outcome o = Outcome::Of(b);
+    o.ev.expr = Text(pr.span);
+    o.ev.path = PathString(v.path);
+    o.ev.value = ToJson(v);
+    o.ev.note = std::move(note);
+    if (v.unreadable) touched_unreadable = true;
+    return o;
+  }
+
+  Outcome Error(const gsl::Predicate& pr, const Val& v, std::string msg) {
+    Outcome o;
+    o.v = Outcome::V::kError;
+    o.error = std::move(msg);
+    o.ev.expr = Text(pr.span);
+    o.ev.path = PathString(v.path);
+    o.ev.value = ToJson(v);
+    return o;
+  }
+
+  Val Resolve(const gsl::Predicate& pr, const Val& ctx) {
+    if (pr.is_dollar) return ctx;
+    if (p_.rule_.event_query && pr.path.size() == 2 && pr.path[0] == "event" &&
+        pr.path[1] == "status") {
+      Val err = Member(ctx, "errorCode", arena);
+      Val v;
+      v.kind = Val::Kind::kString;
+      v.str = err.missing_or_null() ? "Success" : "Failure";
+      v.path = arena.Path(nullptr, "event.status");
+      return v;
+    }
+    Val v = ctx;
+    for (const std::string& seg : pr.path) v = Member(v, seg, arena);
+    return v;
+  }
+
+  // Evaluates a bracket for one element: an expression, or a literal list (§6.8).
+  Outcome Bracket(const gsl::Bracket& b, const Val& elem, const gsl::Predicate& pr) {
+    if (b.expr) return Expr(*b.expr, elem);
+    for (const Literal& lit : b.literals) {
+      bool hit;
+      if (lit.type == Literal::Type::kString && lit.text.find('%') != std::string::npos) {
+        hit = LikeValue(elem, lit.text);
+      } else {
+        hit = CompareValues(elem, "=", lit);
+      }
+      if (hit) return Make(true, pr, elem);
+    }
+    return Make(false, pr, elem);
+  }
+
+  static bool LikeValue(const Val& v, const std::string& pattern) {
+    if (v.kind != Val::Kind::kString && v.kind != Val::Kind::kNumber &&
+        v.kind != Val::Kind::kBool) {
+      return false;
+    }
+    return LikeMatch(ScalarText(v), pattern);
+  }
+
+  Outcome Predicate(const gsl::Predicate& pr, const Val& ctx) {
+    Val v = Resolve(pr, ctx);
+    for (const Step& st : pr.steps) {
+      switch (st.type) {
+        case Step::Type::kWith: {
+          SynthList* out = arena.List();
+          for (const Val& e : AsList(v, arena)) {
+            Outcome o = Bracket(st.bracket, e, pr);
+            if (o.v == Outcome::V::kError) return o;
+            if (o.is_true()) out->items.push_back(e);
+          }
+          Val l;
+          l.kind = Val::Kind::kList;
+          l.list = out;
+          l.path = v.path;
+          l.unreadable = v.unreadable;
+          v = l;
+          break;
+        }
+        case Step::Type::kGroupBy: {
+          SynthList* groups = arena.List();
+          std::vector<std::string> keys;
+          for (const Val& e : AsList(v, arena)) {
+            Val k = e;
+            for (const std::string& seg : st.path) k = Member(k, seg, arena);
+            if (k.kind == Val::Kind::kMissing) continue;
+            std::vector<Val> members = k.kind == Val::Kind::kList ? AsList(k, arena)
+                                                                  : std::vector<Val>{k};
+            std::vector<std::string> seen;
+            for (const Val& km : members) {
+              std::string key = ToJson(km, 1 << 20);
+              if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+              seen.push_back(key);
+              size_t gi = std::find(keys.begin(), keys.end(), key) - keys.begin();
+              if (gi == keys.size()) {
+                keys.push_back(key);
+                SynthObject* g = arena.Object();
+                Val values;
+                values.kind = Val::Kind::kList;
+                values.list = arena.List();
+                g->members.emplace_back("key", km);
+                g->members.emplace_back("values", values);
+                Val gv;
+                gv.kind = Val::Kind::kObject;
+                gv.object = g;
+                gv.path = arena.Path(v.path, {}, static_cast<int64_t>(gi));
+                groups->items.push_back(gv);
+              }
+              const Val& values = groups->items[gi].object->members[1].second;
+              const_cast<SynthList*>(values.list)->items.push_back(e);
+            }
+          }
+          Val l;
+          l.kind = Val::Kind::kList;
+          l.list = groups;
+          l.path = v.path;
+          v = l;
+          break;
+        }
+        case Step::Type::kCall: {
+          const Builtin* b = FindBuiltin(st.name);
+          if (!b->yields_number) return CallTest(*b, st, pr, v);
+          Val n;
+          n.path = v.path;
+          n.unreadable = v.unreadable;
+          std::string note;
+          switch (b->id) {
+            case BuiltinId::kLength:
+              if (v.kind == Val::Kind::kNumber || v.kind == Val::Kind::kBool) {
+                return Error(pr, v, fmt::format("length() of a {}: it applies to lists, strings "
+                                                "and objects",
+                                                v.kind == Val::Kind::kNumber ? "number"
+                                                                             : "boolean"));
+              }
+              n.kind = Val::Kind::kNumber;
+              n.is_int = true;
+              if (v.kind == Val::Kind::kString) {
+                int64_t cps = 0;
+                for (char c : v.str) cps += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                n.integer = cps;
+              } else if (v.kind == Val::Kind::kList || v.kind == Val::Kind::kObject) {
+                if (v.from_dom) {
+                  n.integer = static_cast<int64_t>(
+                      v.kind == Val::Kind::kList ? v.el.get_array().value_unsafe().size()
+                                                 : v.el.get_object().value_unsafe().size());
+                } else {
+                  n.integer = static_cast<int64_t>(v.list ? v.list->items.size()
+                                                          : v.object->members.size());
+                }
+              }
+              n.number = static_cast<double>(n.integer);
+              break;
+            case BuiltinId::kNumberOfHosts: {
+              std::optional<Cidr> c;
+              if (v.kind == Val::Kind::kString) c = ParseCidr(v.str);
+              if (c) {
+                n.kind = Val::Kind::kNumber;
+                n.number = CidrHosts(*c);
+              } else {
+                note = "numberOfHosts(): not an address or CIDR";
+              }
+              break;
+            }
+            case BuiltinId::kAllowedHostsForPort: {
+              std::vector<FirewallRule> rules;
+              size_t order = 0;
+              for (const Val& r : AsList(v, arena)) rules.push_back(ToRule(r, order++));
+              std::vector<std::string> notes;
+              n.kind = Val::Kind::kNumber;
+              n.number = AllowedHostsForPort(std::move(rules),
+                                             static_cast<uint64_t>(st.args[0].integer), &notes);
+              for (auto& x : notes) note += (note.empty() ? "" : "; ") + x;
+              break;
+            }
+            default:
+              break;
+          }
+          v = n;
+          if (!note.empty() && !pr.test) return Make(false, pr, v, note);
+          if (!note.empty()) last_note_ = note;
+          break;
+        }
+      }
+    }
+    std::string note = std::move(last_note_);
+    last_note_.clear();
+    if (!pr.test) {
+      // A bare chain is an existence test (§6.2); a `with` result is true when non-empty.
+      return Make(Exists(v), pr, v, note);
+    }
+    const Test& t = *pr.test;
+    switch (t.type) {
+      case Test::Type::kCompare:
+        return Make(CompareValues(v, t.op, t.literal), pr, v, note);
+      case Test::Type::kLike:
+        return Make(LikeValue(v, t.literal.text), pr, v);
+      case Test::Type::kRegex: {
+        bool hit = false;
+        if (v.kind == Val::Kind::kString || v.kind == Val::Kind::kNumber ||
+            v.kind == Val::Kind::kBool) {
+          std::string s = ScalarText(v);
+          hit = RE2::PartialMatch(s, *p_.regexes_.at(&t));
+        }
+        return Make(hit, pr, v);
+      }
+      case Test::Type::kIn: {
+        if (v.kind == Val::Kind::kList || v.kind == Val::Kind::kObject || v.missing_or_null()) {
+          return Make(false, pr, v);
+        }
+        for (const Literal& l : t.literals) {
+          if (CompareValues(v, "=", l)) return Make(true, pr, v);
+        }
+        return Make(false, pr, v);
+      }
+      case Test::Type::kBefore:
+      case Test::Type::kAfter: {
+        std::optional<double> when;
+        if (v.kind == Val::Kind::kString) {
+          when = ParseTime(v.str);
+          if (!when) {
+            if (auto n = NumericString(v.str)) when = EpochToSeconds(*n);
+          }
+        } else if (v.kind == Val::Kind::kNumber) {
+          when = EpochToSeconds(v.is_int ? static_cast<double>(v.integer) : v.number);
+        }
+        double limit = AddUnits(now_, t.amount, t.unit);
+        std::string n2 = fmt::format("compared with {}", FormatTime(limit));
+        if (!when) return Make(false, pr, v, "not a date; " + n2);
+        bool hit = t.type == Test::Type::kBefore ? *when < limit : *when > limit;
+        return Make(hit, pr, v, n2);
+      }
+      case Test::Type::kQuantifier: {
+        std::vector<Val> items = AsList(v, arena);
+        bool all = t.op == "contain-all", none = t.op == "contain-none";
+        for (const Val& e : items) {
+          Outcome o = Bracket(t.bracket, e, pr);
+          if (o.v == Outcome::V::kError) return o;
+          if (all && !o.is_true()) return Decided(false, o, pr);
+          if (!all && o.is_true()) return Decided(!none, o, pr);
+        }
+        Outcome o = Make(all || none, pr, v,
+                         items.empty() ? "empty list"
+                                       : fmt::format("{} of {} elements", all ? "all" : "none",
+                                                     items.size()));
+        return o;
+      }
+    }
+    return Make(false, pr, v);
+  }
+
+  // A quantifier decided by one element: the element's own evidence, under this predicate.
+  Outcome Decided(bool value, const Outcome& inner, const gsl::Predicate& pr) {
+    Outcome o = Outcome::Of(value);
+    o.ev = inner.ev;
+    if (o.ev.expr.empty()) o.ev.expr = Text(pr.span);
+    return o;
+  }
+
+  FirewallRule ToRule(const Val& r, size_t order) {
+    FirewallRule fr;
+    fr.order = order;
+    auto num = [&](const char* k) -> std::optional<double> {
+      Val x = Member(r, k, arena);
+      if (x.kind == Val::Kind::kNumber) return x.is_int ? static_cast<double>(x.integer) : x.number;
+      if (x.kind == Val::Kind::kString) return NumericString(x.str);
+      return std::nullopt;
+    };
+    auto str = [&](const char* k) {
+      Val x = Member(r, k, arena);
+      return x.kind == Val::Kind::kString ? std::string(x.str) : ScalarText(x);
+    };
+    std::optional<double> from = num("port"), to = num("portTo");
+    if (!from) {
+      from = num("destinationPort");
+      to = num("destinationPortTo");
+    }
+    std::string proto = str("protocol");
+    for (char& c : proto) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (proto == "ALL" || proto == "*" || proto == "-1" || !from) {
+      fr.all_ports = proto == "ALL" || proto == "*" || proto == "-1";
+    }
+    fr.port_from = from ? static_cast<uint64_t>(std::max(0.0, *from)) : 0;
+    fr.port_to = to ? static_cast<uint64_t>(std::max(0.0, *to)) : fr.port_from;
+    fr.source = str("scope");
+    if (fr.source.empty()) fr.source = str("source");
+    std::string action = str("action");
+    if (action.empty()) action = str("access");
+    for (char& c : action) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    fr.allow = action != "deny";
+    if (auto pri = num("priority")) {
+      fr.priority = *pri;
+    } else if (auto number = num("number")) {
+      fr.priority = *number;
+    } else {
+      fr.priority = static_cast<double>(order);
+    }
+    return fr;
+  }
+
+  Outcome CallTest(const Builtin& b, const Step& st, const gsl::Predicate& pr, const Val& v) {
+    switch (b.id) {
+      case BuiltinId::kIsEmpty: {
+        bool empty = v.missing_or_null() || (v.kind == Val::Kind::kString && v.str.empty()) ||
+                     ((v.kind == Val::Kind::kList || v.kind == Val::Kind::kObject) && !Exists(v));
+        return Make(empty, pr, v);
+      }
+      case BuiltinId::kIsPublic: {
+        auto one = [&](const Val& x) -> bool {
+          if (x.kind == Val::Kind::kString) {
+            auto c = ParseSource(x.str);
+            return c && CidrIsPublic(*c);
+          }
+          if (x.kind == Val::Kind::kObject) {
+            for (const char* k : {"scope", "source"}) {
+              Val s = Member(x, k, arena);
+              if (s.kind == Val::Kind::kString) {
+                auto c = ParseSource(s.str);
+                if (c && CidrIsPublic(*c)) return true;
+              }
+            }
+          }
+          return false;
+        };
+        for (const Val& x : AsList(v, arena)) {
+          if (one(x)) return Make(true, pr, x);
+        }
+        return Make(false, pr, v);
+      }
+      case BuiltinId::kIsFilterPatternEqual:
+      case BuiltinId::kCoversFilterPattern: {
+        if (v.kind != Val::Kind::kString) {
+          return Make(false, pr, v, v.kind == Val::Kind::kMissing ? "no filter pattern here"
+                                                                  : "not a filter pattern string");
+        }
+        bool equal = b.id == BuiltinId::kIsFilterPatternEqual;
+        std::string key = fmt::format("{}\x1f{}", static_cast<const void*>(&st), v.str);
+        auto it = pattern_cache_.find(key);
+        if (it == pattern_cache_.end()) {
+          it = pattern_cache_.emplace(key, DecidePattern(equal, p_.patterns_.at(&st), v.str))
+                   .first;
+        }
+        return Make(it->second.first, pr, v, it->second.second);
+      }
+      default:
+        return Make(false, pr, v);
+    }
+  }
+
+  std::pair<bool, std::string> DecidePattern(bool equal, const pattern::Pattern& ref,
+                                             std::string_view text) {
+    pattern::ParseResult r = pattern::Parse(text);
+    if (!r.ok()) {
+      return {false, fmt::format("the filter pattern is invalid: {} (column {})", r.error.message,
+                                 r.error.column)};
+    }
+    const pattern::Pattern& have = *r.pattern;
+    std::string words;
+    auto explain = [&] {
+      for (const std::string& w : pattern::Explain(have, ref, o_.patterns)) {
+        words += (words.empty() ? "" : "; ") + w;
+      }
+    };
+    if (equal) {
+      pattern::Comparison c = pattern::Compare(have, ref, o_.patterns);
+      if (c.relation == pattern::Relation::kEqual) return {true, "equal to the reference pattern"};
+      if (c.relation == pattern::Relation::kUnknown) {
+        return {false, "unknown: " + c.reason};
+      }
+      explain();
+      return {false, fmt::format("not equal ({}){}", pattern::RelationName(c.relation),
+                                 words.empty() ? "" : ": " + words)};
+    }
+    pattern::Found f = pattern::Covers(have, ref, o_.patterns);
+    if (f.exists == pattern::Truth::kTrue) return {true, "covers the reference pattern"};
+    if (f.exists == pattern::Truth::kUnknown) return {false, "unknown: " + f.reason};
+    explain();
+    return {false, "does not cover the reference pattern" + (words.empty() ? "" : ": " + words)};
+  }
+
+  const Program& p_;
+  const EvalOptions& o_;
+  double now_;
+  std::string last_note_;
+  std::unordered_map<std::string, std::pair<bool, std::string>> pattern_cache_;
+};
+
+namespace {
+
+std::string Str(simdjson::dom::element e, const char* key) {
+  std::string_view s;
+  if (e[key].get_string().get(s)) return "";
+  return std::string(s);
+}
+
+bool Unreadable(simdjson::dom::element e) {
+  bool b = true;
+  return !e["chainReadable"].get_bool().get(b) && !b;
+}
+
+std::string Message(const Result& r, const Outcome& o, bool negated) {
+  (void)negated;
+  if (r.status == Status::kError) return o.error;
+  const Evidence& ev = o.ev;
+  std::string what = ev.path.empty() ? ev.expr : ev.path + " = " + ev.value;
+  return fmt::format("{} ({})", ev.expr, what);
+}
+
+Result Finish(Result r, Evaluator& ev, const Rule& rule, const Outcome& o, bool gap) {
+  if (o.v == Outcome::V::kError) {
+    r.status = Status::kError;
+    r.evidence.push_back(o.ev);
+    r.message = o.error;
+    return r;
+  }
+  bool valid = o.is_true() != rule.negated;
+  r.status = valid ? Status::kPassed : Status::kFailed;
+  r.evidence.push_back(o.ev);
+  bool no_data = ev.touched_unreadable || gap;
+  if (no_data && (!valid || rule.negated)) {
+    r.status = Status::kNoData;
+    r.message = "the verdict rests on data that could not be read";
+    return r;
+  }
+  r.message = Message(r, o, rule.negated);
+  return r;
+}
+
+}  // namespace
+
+std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
+                             const EvalOptions& options) {
+  std::vector<Result> out;
+  const Rule& rule = program.rule();
+  Evaluator ev(program, options);
+  if (rule.event_query) return out;
+  if (!inv.Has(rule.entity_type)) {
+    Result r;
+    r.entity_type = program.TargetName();
+    r.entity_id = inv.account_id();
+    r.entity_name = inv.account_name();
+    r.status = Status::kNoData;
+    r.message = fmt::format("the inventory has no {} entities: the type was not collected",
+                            rule.entity_type);
+    out.push_back(std::move(r));
+    return out;
+  }
+  bool gap = inv.HasGap(rule.entity_type);
+  const auto& entities = inv.Entities(rule.entity_type);
+  if (rule.list_target) {
+    ev.arena.Clear();
+    SynthObject* obj = ev.arena.Object();
+    SynthList* items = ev.arena.List();
+    const PathNode* items_path = ev.arena.Path(nullptr, "items");
+    bool any_unreadable = false;
+    for (size_t i = 0; i < entities.size(); ++i) {
+      bool u = Unreadable(entities[i]);
+      any_unreadable |= u;
+      items->items.push_back(
+          FromDom(entities[i], ev.arena.Path(items_path, {}, static_cast<int64_t>(i)), u));
+    }
+    Val id;
+    id.kind = Val::Kind::kString;
+    id.str = inv.account_id();
+    obj->members.emplace_back("id", id);
+    Val list;
+    list.kind = Val::Kind::kList;
+    list.list = items;
+    list.path = items_path;
+    obj->members.emplace_back("items", list);
+    Val entity;
+    entity.kind = Val::Kind::kObject;
+    entity.object = obj;
+    Result r;
+    r.entity_type = program.TargetName();
+    r.entity_id = inv.account_id();
+    r.entity_name = inv.account_name();
+    if (rule.where) {
+      Outcome w = ev.Expr(*rule.where, entity);
+      if (!w.is_true()) {
+        r.status = w.v == Outcome::V::kError ? Status::kError : Status::kSkipped;
+        r.evidence.push_back(w.ev);
+        r.message = w.v == Outcome::V::kError ? w.error : "the where filter is false";
+        out.push_back(std::move(r));
+        return out;
+      }
+    }
+    ev.touched_unreadable = false;
+    Outcome o = ev.Expr(rule.body, entity);
+    // For List<T>: no-data only when nothing passed and some item is unreadable.
+    ev.touched_unreadable = any_unreadable;
+    out.push_back(Finish(std::move(r), ev, rule, o, gap));
+    return out;
+  }
+  out.reserve(entities.size());
+  for (simdjson::dom::element e : entities) {
+    ev.arena.Clear();
+    Result r;
+    r.entity_type = rule.entity_type;
+    r.entity_id = Str(e, "id");
+    r.entity_name = Str(e, "name");
+    Val entity = FromDom(e, nullptr, Unreadable(e));
+    if (rule.where) {
+      ev.touched_unreadable = false;
+      Outcome w = ev.Expr(*rule.where, entity);
+      if (!w.is_true()) {
+        r.status = w.v == Outcome::V::kError ? Status::kError : Status::kSkipped;
+        r.evidence.push_back(w.ev);
+        r.message = w.v == Outcome::V::kError ? w.error : "the where filter is false";
+        out.push_back(std::move(r));
+        continue;
+      }
+    }
+    ev.touched_unreadable = false;
+    Outcome o = ev.Expr(rule.body, entity);
+    out.push_back(Finish(std::move(r), ev, rule, o, gap));
+  }
+  return out;
+}
+
+Result EvaluateEvent(const Program& program, simdjson::dom::element event,
+                     const EvalOptions& options) {
+  Evaluator ev(program, options);
+  Result r;
+  r.entity_type = "cloudtrail";
+  r.entity_id = Str(event, "eventID");
+  r.entity_name = Str(event, "eventName");
+  Val v = FromDom(event, nullptr, false);
+  Outcome o = ev.Expr(program.rule().body, v);
+  r.evidence.push_back(o.ev);
+  if (o.v == Outcome::V::kError) {
+    r.status = Status::kError;
+    r.message = o.error;
+  } else {
+    r.status = o.is_true() ? Status::kPassed : Status::kSkipped;
+  }
+  return r;
+}
+
+}  // namespace vigil::gsl

@@ -1,0 +1,88 @@
+// Planning and evaluating GSL rules (gsl.md §4-§11).
+//
+// Plan() parses a rule and compiles it once into an immutable Program: regexes with RE2, filter
+// patterns with the pattern engine, event-query aliases resolved. Evaluate() runs a Program over
+// an inventory and yields one result per entity (or one for a List<T> target), each with evidence:
+// the sub-expression that decided, the JSON path and the value found there. Evaluation never
+// throws; data-dependent problems become `error` results with the reason, and evaluation goes on.
+// Programs are thread-safe; each Evaluate call keeps its own scratch state.
+#ifndef VIGIL_GSL_EVAL_H_
+#define VIGIL_GSL_EVAL_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "gsl/ast.h"
+#include "gsl/inventory.h"
+#include "gsl/parser.h"
+#include "pattern/ast.h"
+#include "pattern/relation.h"
+
+namespace vigil::gsl {
+
+struct PlanOptions {
+  ParseOptions parse;
+  // Memory budget of each compiled regex. Default 8 MiB.
+  int64_t regex_max_mem = 8 << 20;
+};
+
+class Program {
+ public:
+  const Rule& rule() const { return rule_; }
+  // "List<CloudTrail>" or "CloudTrail" or "cloudtrail".
+  std::string TargetName() const;
+
+ private:
+  friend struct PlanAccess;
+  friend class Evaluator;
+  friend struct PlanResult Plan(std::string_view text, const struct PlanOptions& options);
+  Rule rule_;
+  std::map<const Test*, std::unique_ptr<RE2>> regexes_;
+  std::map<const Step*, pattern::Pattern> patterns_;
+};
+
+struct PlanResult {
+  std::shared_ptr<const Program> program;
+  Diagnostic error;
+  bool ok() const { return program != nullptr; }
+};
+
+PlanResult Plan(std::string_view text, const PlanOptions& options = {});
+
+enum class Status { kPassed, kFailed, kSkipped, kError, kNoData, kExcluded };
+const char* StatusName(Status s);
+
+struct Evidence {
+  std::string expr;   // the sub-expression that decided, as written
+  std::string path;   // JSON path of the value, from the entity
+  std::string value;  // the value found there (compact JSON, cut to 200 bytes)
+  std::string note;   // what a function found (a filter pattern's relation, ...)
+};
+
+struct Result {
+  std::string entity_type, entity_id, entity_name;
+  Status status = Status::kPassed;
+  std::vector<Evidence> evidence;
+  std::string message;
+};
+
+struct EvalOptions {
+  double now = 0;  // seconds since the epoch; 0 means the current time
+  pattern::DecideOptions patterns;
+};
+
+std::vector<Result> Evaluate(const Program& program, const Inventory& inventory,
+                             const EvalOptions& options = {});
+
+// Event queries: does the CloudTrail event (a JSON object) match? Evidence as for entities.
+Result EvaluateEvent(const Program& program, simdjson::dom::element event,
+                     const EvalOptions& options = {});
+
+}  // namespace vigil::gsl
+
+#endif  // VIGIL_GSL_EVAL_H_

@@ -1,0 +1,124 @@
+#include "gsl/inventory.h"
+
+#include <fmt/format.h>
+
+namespace vigil::gsl {
+
+namespace {
+const std::vector<simdjson::dom::element> kNone;
+}
+
+StatusOr<std::unique_ptr<Inventory>> Inventory::Load(const std::string& path) {
+  simdjson::padded_string text;
+  auto err = simdjson::padded_string::load(path).get(text);
+  if (err) {
+    return IoError(fmt::format("{}: cannot read: {}", path, simdjson::error_message(err)));
+  }
+  std::unique_ptr<Inventory> inv(new Inventory());
+  inv->json_ = std::move(text);
+  VIGIL_RETURN_IF_ERROR(inv->Index(path));
+  return inv;
+}
+
+StatusOr<std::unique_ptr<Inventory>> Inventory::FromText(std::string text,
+                                                         const std::string& name) {
+  std::unique_ptr<Inventory> inv(new Inventory());
+  inv->json_ = simdjson::padded_string(text);
+  VIGIL_RETURN_IF_ERROR(inv->Index(name));
+  return inv;
+}
+
+Status Inventory::Index(const std::string& name) {
+  if (auto err = parser_.parse(json_).get(root_)) {
+    return InvalidArgument(fmt::format("{}: not a valid JSON document: {}", name,
+                                       simdjson::error_message(err)));
+  }
+  simdjson::dom::object root;
+  if (root_.get_object().get(root)) {
+    return InvalidArgument(fmt::format("{}: expected an inventory object "
+                                       "{{\"account\": ..., \"entities\": ...}} at the top",
+                                       name));
+  }
+  simdjson::dom::element version;
+  if (!root["version"].get(version)) {
+    int64_t v;
+    if (version.get_int64().get(v)) {
+      return InvalidArgument(fmt::format("{}: version: expected a number", name));
+    }
+    if (v != kInventoryVersion) {
+      return InvalidArgument(fmt::format("{}: inventory format version {}, but this vigil reads "
+                                         "version {}; collect it again with this vigil",
+                                         name, v, kInventoryVersion));
+    }
+  }
+  simdjson::dom::object account;
+  if (root["account"].get_object().get(account)) {
+    return InvalidArgument(fmt::format("{}: account: expected an object with a string \"id\"",
+                                       name));
+  }
+  std::string_view id;
+  if (account["id"].get_string().get(id) || id.empty()) {
+    return InvalidArgument(fmt::format("{}: account.id: expected a non-empty string", name));
+  }
+  account_id_ = std::string(id);
+  std::string_view aname;
+  if (!account["name"].get_string().get(aname)) account_name_ = std::string(aname);
+  simdjson::dom::object entities;
+  if (root["entities"].get_object().get(entities)) {
+    return InvalidArgument(fmt::format("{}: entities: expected an object mapping entity types "
+                                       "to lists",
+                                       name));
+  }
+  for (auto field : entities) {
+    std::string type(field.key);
+    simdjson::dom::array list;
+    if (field.value.get_array().get(list)) {
+      return InvalidArgument(fmt::format("{}: entities.{}: expected a list of entities", name,
+                                         type));
+    }
+    auto& out = by_type_[type];
+    size_t i = 0;
+    for (simdjson::dom::element e : list) {
+      simdjson::dom::object obj;
+      std::string_view eid;
+      if (e.get_object().get(obj)) {
+        return InvalidArgument(fmt::format("{}: entities.{}[{}]: expected an object", name, type,
+                                           i));
+      }
+      if (obj["id"].get_string().get(eid) || eid.empty()) {
+        return InvalidArgument(fmt::format("{}: entities.{}[{}]: an entity needs a non-empty "
+                                           "string \"id\"",
+                                           name, type, i));
+      }
+      out.push_back(e);
+      ++i;
+    }
+  }
+  simdjson::dom::array gaps;
+  if (!root["collection"]["permissionGaps"].get_array().get(gaps)) {
+    for (simdjson::dom::element g : gaps) {
+      std::string_view t;
+      if (!g["entityType"].get_string().get(t)) gaps_.insert(std::string(t));
+    }
+  }
+  return Status::Ok();
+}
+
+const std::vector<simdjson::dom::element>& Inventory::Entities(const std::string& type) const {
+  auto it = by_type_.find(type);
+  return it == by_type_.end() ? kNone : it->second;
+}
+
+std::vector<std::string> Inventory::Types() const {
+  std::vector<std::string> out;
+  for (auto& [k, v] : by_type_) out.push_back(k);
+  return out;
+}
+
+size_t Inventory::EntityCount() const {
+  size_t n = 0;
+  for (auto& [k, v] : by_type_) n += v.size();
+  return n;
+}
+
+}  // namespace vigil::gsl

@@ -1,0 +1,56 @@
+// The inventory file (docs/inventory.md): an account and its entities by GSL type.
+//
+//   {"version": 1, "account": {"id": "...", "name": "...", "cloudProvider": "aws"},
+//    "entities": {"CloudTrail": [{"id": "...", ...}, ...], ...},
+//    "collection": {..., "permissionGaps": [{"entityType": "...", ...}]}}
+//
+// Loaded once with simdjson's DOM parser; entities are handed out as DOM elements that live as
+// long as the Inventory. Every shape error names the place (file and JSON path).
+#ifndef VIGIL_GSL_INVENTORY_H_
+#define VIGIL_GSL_INVENTORY_H_
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "base/status.h"
+
+namespace vigil::gsl {
+
+inline constexpr int64_t kInventoryVersion = 1;
+
+class Inventory {
+ public:
+  // Reads and validates an inventory file ("-" for stdin is not supported: it is read twice).
+  static StatusOr<std::unique_ptr<Inventory>> Load(const std::string& path);
+  // Parses inventory text; `name` is used in messages.
+  static StatusOr<std::unique_ptr<Inventory>> FromText(std::string text, const std::string& name);
+
+  const std::string& account_id() const { return account_id_; }
+  const std::string& account_name() const { return account_name_; }
+  bool Has(const std::string& type) const { return by_type_.count(type) > 0; }
+  const std::vector<simdjson::dom::element>& Entities(const std::string& type) const;
+  // Entity types with a recorded permission gap: their failures are reported as no-data.
+  bool HasGap(const std::string& type) const { return gaps_.count(type) > 0; }
+  std::vector<std::string> Types() const;
+  size_t EntityCount() const;
+
+ private:
+  Inventory() = default;
+  Status Index(const std::string& name);
+
+  simdjson::padded_string json_;
+  simdjson::dom::parser parser_;
+  simdjson::dom::element root_;
+  std::string account_id_, account_name_;
+  std::map<std::string, std::vector<simdjson::dom::element>> by_type_;
+  std::set<std::string> gaps_;
+};
+
+}  // namespace vigil::gsl
+
+#endif  // VIGIL_GSL_INVENTORY_H_

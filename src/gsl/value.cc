@@ -1,0 +1,149 @@
+#include "gsl/value.h"
+
+#include "base/json_writer.h"
+#include "base/text.h"
+
+namespace vigil::gsl {
+
+std::string PathString(const PathNode* p) {
+  std::vector<const PathNode*> chain;
+  for (; p; p = p->parent) chain.push_back(p);
+  std::string out;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const PathNode* n = *it;
+    if (n->index >= 0) {
+      out += "[" + std::to_string(n->index) + "]";
+    } else {
+      if (!out.empty()) out += ".";
+      out += n->key;
+    }
+  }
+  return out;
+}
+
+Val FromDom(simdjson::dom::element e, const PathNode* path, bool unreadable) {
+  Val v;
+  v.path = path;
+  v.unreadable = unreadable;
+  v.from_dom = true;
+  v.el = e;
+  switch (e.type()) {
+    case simdjson::dom::element_type::ARRAY: v.kind = Val::Kind::kList; break;
+    case simdjson::dom::element_type::OBJECT: v.kind = Val::Kind::kObject; break;
+    case simdjson::dom::element_type::INT64:
+      v.kind = Val::Kind::kNumber;
+      v.is_int = true;
+      v.integer = e.get_int64().value_unsafe();
+      v.number = static_cast<double>(v.integer);
+      break;
+    case simdjson::dom::element_type::UINT64:
+      v.kind = Val::Kind::kNumber;
+      v.number = static_cast<double>(e.get_uint64().value_unsafe());
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      v.kind = Val::Kind::kNumber;
+      v.number = e.get_double().value_unsafe();
+      break;
+    case simdjson::dom::element_type::STRING:
+      v.kind = Val::Kind::kString;
+      v.str = e.get_string().value_unsafe();
+      break;
+    case simdjson::dom::element_type::BOOL:
+      v.kind = Val::Kind::kBool;
+      v.boolean = e.get_bool().value_unsafe();
+      break;
+    case simdjson::dom::element_type::NULL_VALUE:
+      v.kind = Val::Kind::kNull;
+      break;
+  }
+  return v;
+}
+
+Val Member(const Val& v, std::string_view key, Arena& arena) {
+  Val missing;
+  missing.unreadable = v.unreadable;
+  if (v.kind != Val::Kind::kObject) return missing;
+  if (v.from_dom) {
+    simdjson::dom::object obj = v.el.get_object().value_unsafe();
+    for (auto field : obj) {
+      if (field.key == key) return FromDom(field.value, arena.Path(v.path, field.key), v.unreadable);
+    }
+    return missing;
+  }
+  for (const auto& [k, val] : v.object->members) {
+    if (k == key) return val;
+  }
+  return missing;
+}
+
+std::vector<Val> AsList(const Val& v, Arena& arena) {
+  std::vector<Val> out;
+  switch (v.kind) {
+    case Val::Kind::kMissing:
+    case Val::Kind::kNull:
+      return out;
+    case Val::Kind::kList:
+      if (v.from_dom) {
+        int64_t i = 0;
+        simdjson::dom::array arr = v.el.get_array().value_unsafe();
+        for (auto e : arr) {
+          out.push_back(FromDom(e, arena.Path(v.path, {}, i++), v.unreadable));
+        }
+      } else {
+        out = v.list->items;
+      }
+      return out;
+    default:
+      out.push_back(v);
+      return out;
+  }
+}
+
+std::string ScalarText(const Val& v) {
+  switch (v.kind) {
+    case Val::Kind::kString: return std::string(v.str);
+    case Val::Kind::kNumber: return v.is_int ? std::to_string(v.integer) : FormatNumber(v.number);
+    case Val::Kind::kBool: return v.boolean ? "true" : "false";
+    default: return "";
+  }
+}
+
+std::string ToJson(const Val& v, size_t max) {
+  std::string out;
+  switch (v.kind) {
+    case Val::Kind::kMissing: out = "(missing)"; break;
+    case Val::Kind::kNull: out = "null"; break;
+    case Val::Kind::kBool:
+    case Val::Kind::kNumber: out = ScalarText(v); break;
+    case Val::Kind::kString: out = JsonString(v.str); break;
+    case Val::Kind::kList:
+    case Val::Kind::kObject:
+      if (v.from_dom) {
+        out = simdjson::minify(v.el);
+      } else if (v.list) {
+        out = "[";
+        for (size_t i = 0; i < v.list->items.size() && out.size() < max; ++i) {
+          if (i) out += ",";
+          out += ToJson(v.list->items[i], max);
+        }
+        out += "]";
+      } else {
+        out = "{";
+        for (size_t i = 0; i < v.object->members.size() && out.size() < max; ++i) {
+          if (i) out += ",";
+          out += JsonString(v.object->members[i].first) + ":" +
+                 ToJson(v.object->members[i].second, max);
+        }
+        out += "}";
+      }
+      break;
+  }
+  if (out.size() > max) {
+    size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out = out.substr(0, cut) + "\xE2\x80\xA6";
+  }
+  return out;
+}
+
+}  // namespace vigil::gsl

@@ -1,0 +1,91 @@
+// Values the GSL evaluator works on (gsl.md §5): JSON values from the inventory (simdjson DOM
+// elements, never copied) and synthetic ones (filtered lists, groupBy groups, the List<T>
+// entity), plus *missing*. Every value knows the JSON path it came from, for evidence.
+//
+// Synthetic values and path nodes live in an Arena owned by the evaluation; a Val is a small
+// handle, valid while its arena and the inventory document live.
+#ifndef VIGIL_GSL_VALUE_H_
+#define VIGIL_GSL_VALUE_H_
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <simdjson.h>
+
+namespace vigil::gsl {
+
+struct PathNode {
+  const PathNode* parent = nullptr;
+  std::string_view key;  // member name, or empty for an index
+  int64_t index = -1;
+};
+
+std::string PathString(const PathNode* p);  // "items[0].metricFilters[2].filterPattern"
+
+struct Val;
+struct SynthList {
+  std::vector<Val> items;
+};
+struct SynthObject {
+  std::vector<std::pair<std::string, Val>> members;
+};
+
+struct Val {
+  enum class Kind : uint8_t { kMissing, kNull, kBool, kNumber, kString, kList, kObject };
+  Kind kind = Kind::kMissing;
+  bool boolean = false;
+  bool is_int = false;
+  int64_t integer = 0;
+  double number = 0;
+  std::string_view str;
+  simdjson::dom::element el;   // when from the document and kList/kObject
+  bool from_dom = false;
+  const SynthList* list = nullptr;      // synthetic kList
+  const SynthObject* object = nullptr;  // synthetic kObject
+  const PathNode* path = nullptr;
+  bool unreadable = false;  // read from an entity whose monitoring chain was not readable
+
+  bool missing_or_null() const { return kind == Kind::kMissing || kind == Kind::kNull; }
+};
+
+class Arena {
+ public:
+  const PathNode* Path(const PathNode* parent, std::string_view key, int64_t index = -1) {
+    nodes_.push_back(PathNode{parent, key, index});
+    return &nodes_.back();
+  }
+  SynthList* List() { return &lists_.emplace_back(); }
+  SynthObject* Object() { return &objects_.emplace_back(); }
+  std::string_view Keep(std::string s) { return strings_.emplace_back(std::move(s)); }
+  void Clear() {
+    nodes_.clear();
+    lists_.clear();
+    objects_.clear();
+    strings_.clear();
+  }
+
+ private:
+  std::deque<PathNode> nodes_;
+  std::deque<SynthList> lists_;
+  std::deque<SynthObject> objects_;
+  std::deque<std::string> strings_;
+};
+
+// A value for a DOM element.
+Val FromDom(simdjson::dom::element e, const PathNode* path, bool unreadable);
+// The member `key` of `v` (missing unless v is an object that has it; first occurrence).
+Val Member(const Val& v, std::string_view key, Arena& arena);
+// `v` as a list (§5): lists as they are, missing and null as empty, anything else as one element.
+std::vector<Val> AsList(const Val& v, Arena& arena);
+// Compact JSON text of a value, cut to `max` bytes ("…" appended when cut).
+std::string ToJson(const Val& v, size_t max = 200);
+// The text of a scalar: strings as they are, numbers in shortest form, booleans true/false.
+std::string ScalarText(const Val& v);
+
+}  // namespace vigil::gsl
+
+#endif  // VIGIL_GSL_VALUE_H_
