@@ -147,6 +147,7 @@ struct Outcome {
   enum class V { kFalse, kTrue, kError };
   V v = V::kFalse;
   Evidence ev;
+  std::vector<Evidence> details;  // why: the elements a `with` kept or dropped, nested
   std::string error;
   static Outcome Of(bool b) {
     Outcome o;
@@ -355,11 +356,21 @@ class Evaluator {
       switch (st.type) {
         case Step::Type::kWith: {
           SynthList* out = arena.List();
+          kept_.clear();
+          dropped_.clear();
           for (const Val& e : AsList(v, arena)) {
             Outcome o = Bracket(st.bracket, e, pr);
             if (o.v == Outcome::V::kError) return o;
+            auto& sink = o.is_true() ? kept_ : dropped_;
+            if (sink.size() < kMaxDetails) {
+              sink.push_back(o.ev);
+              for (auto& d : o.details) {
+                if (sink.size() < kMaxDetails) sink.push_back(std::move(d));
+              }
+            }
             if (o.is_true()) out->items.push_back(e);
           }
+          with_details_ = true;
           Val l;
           l.kind = Val::Kind::kList;
           l.list = out;
@@ -475,6 +486,21 @@ class Evaluator {
     }
     std::string note = std::move(last_note_);
     last_note_.clear();
+    std::vector<Evidence> kept = std::move(kept_), dropped = std::move(dropped_);
+    bool with_details = with_details_;
+    kept_.clear();
+    dropped_.clear();
+    with_details_ = false;
+    if (with_details) {
+      // The chain went through `with`: explain the verdict by the elements it kept or dropped.
+      Outcome o = PredicateTest(pr, v, note);
+      if (o.v != Outcome::V::kError) o.details = o.is_true() ? std::move(kept) : std::move(dropped);
+      return o;
+    }
+    return PredicateTest(pr, v, note);
+  }
+
+  Outcome PredicateTest(const gsl::Predicate& pr, const Val& v, const std::string& note) {
     if (!pr.test) {
       // A bare chain is an existence test (§6.2); a `with` result is true when non-empty.
       return Make(Exists(v), pr, v, note);
@@ -543,6 +569,7 @@ class Evaluator {
   Outcome Decided(bool value, const Outcome& inner, const gsl::Predicate& pr) {
     Outcome o = Outcome::Of(value);
     o.ev = inner.ev;
+    o.details = inner.details;
     if (o.ev.expr.empty()) o.ev.expr = Text(pr.span);
     return o;
   }
@@ -668,10 +695,13 @@ class Evaluator {
     return {false, "does not cover the reference pattern" + (words.empty() ? "" : ": " + words)};
   }
 
+  static constexpr size_t kMaxDetails = 6;
   const Program& p_;
   const EvalOptions& o_;
   double now_;
   std::string last_note_;
+  std::vector<Evidence> kept_, dropped_;
+  bool with_details_ = false;
   std::unordered_map<std::string, std::pair<bool, std::string>> pattern_cache_;
 };
 
@@ -706,6 +736,7 @@ Result Finish(Result r, Evaluator& ev, const Rule& rule, const Outcome& o, bool 
   bool valid = o.is_true() != rule.negated;
   r.status = valid ? Status::kPassed : Status::kFailed;
   r.evidence.push_back(o.ev);
+  for (const Evidence& d : o.details) r.evidence.push_back(d);
   bool no_data = ev.touched_unreadable || gap;
   if (no_data && (!valid || rule.negated)) {
     r.status = Status::kNoData;
