@@ -40,7 +40,8 @@ struct MatchOptions {
   Arity arity = Arity::kLastFieldAbsorbs;
   // Decision 20 option: when the whole message is not JSON, parse from its first '{'.
   bool json_from_first_brace = false;
-  // Deepest JSON nesting read; deeper events count as not JSON. Default 256.
+  // Deepest JSON nesting read; deeper events count as not JSON. Every value on the way down
+  // counts, the innermost scalar included: `[[1]]` has depth 3, `[[]]` depth 2. Default 256.
   size_t max_json_depth = 256;
   // Memory budget of each compiled regex (RE2 max_mem). Default 8 MiB.
   int64_t regex_max_mem = 8 << 20;
