@@ -122,6 +122,7 @@ int RunEval(const EvalArgs& a) {
     }
     eo.now = *t;
   }
+  eo.evidence_for_passed = a.explain;
   std::vector<gsl::Result> results;
   const gsl::Rule& rule = plan.program->rule();
   if (rule.event_query) {

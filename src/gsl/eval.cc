@@ -143,11 +143,20 @@ PlanResult Plan(std::string_view text, const PlanOptions& options) {
 
 namespace {
 
+// Evidence as the evaluator keeps it: cheap handles, turned into text only for the results
+// that are reported (Materialize).
+struct LazyEvidence {
+  Span span;
+  Val value;
+  bool has_value = false;
+  std::string note;
+};
+
 struct Outcome {
   enum class V { kFalse, kTrue, kError };
   V v = V::kFalse;
-  Evidence ev;
-  std::vector<Evidence> details;  // why: the elements a `with` kept or dropped, nested
+  LazyEvidence ev;
+  std::vector<LazyEvidence> details;  // why: the elements a `with` kept or dropped, nested
   std::string error;
   static Outcome Of(bool b) {
     Outcome o;
@@ -261,6 +270,8 @@ class Evaluator {
 
   Arena arena;
   bool touched_unreadable = false;
+  bool trace = true;  // gather evidence (off for the fast first pass)
+  bool evidence_for_passed() const { return o_.evidence_for_passed; }
 
   Outcome Expr(const gsl::Expr& e, const Val& ctx) {
     switch (e.type) {
@@ -293,9 +304,11 @@ class Evaluator {
 
   Outcome Make(bool b, const gsl::Predicate& pr, const Val& v, std::string note = {}) {
     Outcome o = Outcome::Of(b);
-    o.ev.expr = Text(pr.span);
-    o.ev.path = PathString(v.path);
-    o.ev.value = ToJson(v);
+    if (v.unreadable) touched_unreadable = true;
+    if (!trace) return o;  // the fast pass decides; evidence is gathered when it is reported
+    o.ev.span = pr.span;
+    o.ev.value = v;
+    o.ev.has_value = true;
     o.ev.note = std::move(note);
     if (v.unreadable) touched_unreadable = true;
     return o;
@@ -305,11 +318,25 @@ class Evaluator {
     Outcome o;
     o.v = Outcome::V::kError;
     o.error = std::move(msg);
-    o.ev.expr = Text(pr.span);
-    o.ev.path = PathString(v.path);
-    o.ev.value = ToJson(v);
+    o.ev.span = pr.span;
+    o.ev.value = v;
+    o.ev.has_value = true;
     return o;
   }
+
+ public:
+  Evidence Materialize(const LazyEvidence& e) const {
+    Evidence out;
+    out.expr = Text(e.span);
+    if (e.has_value) {
+      out.path = PathString(e.value.path);
+      out.value = ToJson(e.value);
+    }
+    out.note = e.note;
+    return out;
+  }
+
+ private:
 
   Val Resolve(const gsl::Predicate& pr, const Val& ctx) {
     if (pr.is_dollar) return ctx;
@@ -358,18 +385,27 @@ class Evaluator {
           SynthList* out = arena.List();
           kept_.clear();
           dropped_.clear();
-          for (const Val& e : AsList(v, arena)) {
+          bool want_details = trace;
+          Outcome failure;
+          bool failed = false;
+          ForEach(v, arena, [&](const Val& e) {
             Outcome o = Bracket(st.bracket, e, pr);
-            if (o.v == Outcome::V::kError) return o;
+            if (o.v == Outcome::V::kError) {
+              failure = std::move(o);
+              failed = true;
+              return false;
+            }
             auto& sink = o.is_true() ? kept_ : dropped_;
-            if (sink.size() < kMaxDetails) {
+            if (want_details && sink.size() < kMaxDetails) {
               sink.push_back(o.ev);
               for (auto& d : o.details) {
                 if (sink.size() < kMaxDetails) sink.push_back(std::move(d));
               }
             }
             if (o.is_true()) out->items.push_back(e);
-          }
+            return true;
+          });
+          if (failed) return failure;
           with_details_ = true;
           Val l;
           l.kind = Val::Kind::kList;
@@ -486,7 +522,7 @@ class Evaluator {
     }
     std::string note = std::move(last_note_);
     last_note_.clear();
-    std::vector<Evidence> kept = std::move(kept_), dropped = std::move(dropped_);
+    std::vector<LazyEvidence> kept = std::move(kept_), dropped = std::move(dropped_);
     bool with_details = with_details_;
     kept_.clear();
     dropped_.clear();
@@ -547,19 +583,25 @@ class Evaluator {
         return Make(hit, pr, v, n2);
       }
       case Test::Type::kQuantifier: {
-        std::vector<Val> items = AsList(v, arena);
         bool all = t.op == "contain-all", none = t.op == "contain-none";
-        for (const Val& e : items) {
+        size_t count = 0;
+        std::optional<Outcome> decided;
+        ForEach(v, arena, [&](const Val& e) {
+          ++count;
           Outcome o = Bracket(t.bracket, e, pr);
-          if (o.v == Outcome::V::kError) return o;
-          if (all && !o.is_true()) return Decided(false, o, pr);
-          if (!all && o.is_true()) return Decided(!none, o, pr);
-        }
-        Outcome o = Make(all || none, pr, v,
-                         items.empty() ? "empty list"
-                                       : fmt::format("{} of {} elements", all ? "all" : "none",
-                                                     items.size()));
-        return o;
+          if (o.v == Outcome::V::kError) {
+            decided = std::move(o);
+          } else if (all && !o.is_true()) {
+            decided = Decided(false, o, pr);
+          } else if (!all && o.is_true()) {
+            decided = Decided(!none, o, pr);
+          }
+          return !decided.has_value();
+        });
+        if (decided) return std::move(*decided);
+        return Make(all || none, pr, v,
+                    count == 0 ? "empty list"
+                               : fmt::format("{} of {} elements", all ? "all" : "none", count));
       }
     }
     return Make(false, pr, v);
@@ -570,7 +612,7 @@ class Evaluator {
     Outcome o = Outcome::Of(value);
     o.ev = inner.ev;
     o.details = inner.details;
-    if (o.ev.expr.empty()) o.ev.expr = Text(pr.span);
+    if (o.ev.span.end == 0) o.ev.span = pr.span;
     return o;
   }
 
@@ -700,7 +742,7 @@ class Evaluator {
   const EvalOptions& o_;
   double now_;
   std::string last_note_;
-  std::vector<Evidence> kept_, dropped_;
+  std::vector<LazyEvidence> kept_, dropped_;
   bool with_details_ = false;
   std::unordered_map<std::string, std::pair<bool, std::string>> pattern_cache_;
 };
@@ -718,32 +760,31 @@ bool Unreadable(simdjson::dom::element e) {
   return !e["chainReadable"].get_bool().get(b) && !b;
 }
 
-std::string Message(const Result& r, const Outcome& o, bool negated) {
-  (void)negated;
-  if (r.status == Status::kError) return o.error;
-  const Evidence& ev = o.ev;
-  std::string what = ev.path.empty() ? ev.expr : ev.path + " = " + ev.value;
-  return fmt::format("{} ({})", ev.expr, what);
+std::string Message(const Evidence& ev) {
+  if (ev.path.empty()) return ev.expr;
+  return fmt::format("{} ({} = {})", ev.expr, ev.path, ev.value);
 }
 
 Result Finish(Result r, Evaluator& ev, const Rule& rule, const Outcome& o, bool gap) {
   if (o.v == Outcome::V::kError) {
     r.status = Status::kError;
-    r.evidence.push_back(o.ev);
+    if (ev.trace) r.evidence.push_back(ev.Materialize(o.ev));
     r.message = o.error;
     return r;
   }
   bool valid = o.is_true() != rule.negated;
   r.status = valid ? Status::kPassed : Status::kFailed;
-  r.evidence.push_back(o.ev);
-  for (const Evidence& d : o.details) r.evidence.push_back(d);
   bool no_data = ev.touched_unreadable || gap;
-  if (no_data && (!valid || rule.negated)) {
-    r.status = Status::kNoData;
-    r.message = "the verdict rests on data that could not be read";
-    return r;
+  if (no_data && (!valid || rule.negated)) r.status = Status::kNoData;
+  if (ev.trace && (r.status != Status::kPassed || ev.evidence_for_passed())) {
+    r.evidence.push_back(ev.Materialize(o.ev));
+    for (const LazyEvidence& d : o.details) r.evidence.push_back(ev.Materialize(d));
   }
-  r.message = Message(r, o, rule.negated);
+  if (r.status == Status::kNoData) {
+    r.message = "the verdict rests on data that could not be read";
+  } else if (!r.evidence.empty()) {
+    r.message = Message(r.evidence.front());
+  }
   return r;
 }
 
@@ -800,7 +841,9 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
       Outcome w = ev.Expr(*rule.where, entity);
       if (!w.is_true()) {
         r.status = w.v == Outcome::V::kError ? Status::kError : Status::kSkipped;
-        r.evidence.push_back(w.ev);
+        if (r.status == Status::kError || options.evidence_for_passed) {
+          r.evidence.push_back(ev.Materialize(w.ev));
+        }
         r.message = w.v == Outcome::V::kError ? w.error : "the where filter is false";
         out.push_back(std::move(r));
         return out;
@@ -815,26 +858,34 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
   }
   out.reserve(entities.size());
   for (simdjson::dom::element e : entities) {
-    ev.arena.Clear();
     Result r;
     r.entity_type = rule.entity_type;
     r.entity_id = Str(e, "id");
     r.entity_name = Str(e, "name");
     Val entity = FromDom(e, nullptr, Unreadable(e));
-    if (rule.where) {
-      ev.touched_unreadable = false;
-      Outcome w = ev.Expr(*rule.where, entity);
-      if (!w.is_true()) {
-        r.status = w.v == Outcome::V::kError ? Status::kError : Status::kSkipped;
-        r.evidence.push_back(w.ev);
-        r.message = w.v == Outcome::V::kError ? w.error : "the where filter is false";
-        out.push_back(std::move(r));
-        continue;
+    // First a fast pass without evidence; then, for a result that is reported with evidence, a
+    // second pass that gathers it (the filter-pattern decisions are cached by then).
+    auto run = [&](bool trace) -> Result {
+      ev.arena.Clear();
+      ev.trace = trace;
+      Result x = r;
+      if (rule.where) {
+        ev.touched_unreadable = false;
+        Outcome w = ev.Expr(*rule.where, entity);
+        if (!w.is_true()) {
+          x.status = w.v == Outcome::V::kError ? Status::kError : Status::kSkipped;
+          if (trace) x.evidence.push_back(ev.Materialize(w.ev));
+          x.message = w.v == Outcome::V::kError ? w.error : "the where filter is false";
+          return x;
+        }
       }
-    }
-    ev.touched_unreadable = false;
-    Outcome o = ev.Expr(rule.body, entity);
-    out.push_back(Finish(std::move(r), ev, rule, o, gap));
+      ev.touched_unreadable = false;
+      Outcome o = ev.Expr(rule.body, entity);
+      return Finish(std::move(x), ev, rule, o, gap);
+    };
+    Result fast = run(false);
+    bool wants = fast.status != Status::kPassed && fast.status != Status::kSkipped;
+    out.push_back(wants || options.evidence_for_passed ? run(true) : std::move(fast));
   }
   return out;
 }
@@ -848,7 +899,7 @@ Result EvaluateEvent(const Program& program, simdjson::dom::element event,
   r.entity_name = Str(event, "eventName");
   Val v = FromDom(event, nullptr, false);
   Outcome o = ev.Expr(program.rule().body, v);
-  r.evidence.push_back(o.ev);
+  r.evidence.push_back(ev.Materialize(o.ev));
   if (o.v == Outcome::V::kError) {
     r.status = Status::kError;
     r.message = o.error;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,26 +53,49 @@ struct Val {
   bool missing_or_null() const { return kind == Kind::kMissing || kind == Kind::kNull; }
 };
 
+// Bump allocation that keeps its memory across Clear(): one evaluation per entity would
+// otherwise spend its time in malloc and free.
+template <typename T>
+class Pool {
+ public:
+  T* New() {
+    if (used_ == blocks_.size() * kBlock) blocks_.push_back(std::make_unique<T[]>(kBlock));
+    T* p = &blocks_[used_ / kBlock][used_ % kBlock];
+    ++used_;
+    return p;
+  }
+  void Clear() {
+    for (size_t i = 0; i < used_; ++i) blocks_[i / kBlock][i % kBlock] = T{};
+    used_ = 0;
+  }
+
+ private:
+  static constexpr size_t kBlock = 256;
+  std::vector<std::unique_ptr<T[]>> blocks_;
+  size_t used_ = 0;
+};
+
 class Arena {
  public:
   const PathNode* Path(const PathNode* parent, std::string_view key, int64_t index = -1) {
-    nodes_.push_back(PathNode{parent, key, index});
-    return &nodes_.back();
+    PathNode* n = nodes_.New();
+    *n = PathNode{parent, key, index};
+    return n;
   }
-  SynthList* List() { return &lists_.emplace_back(); }
-  SynthObject* Object() { return &objects_.emplace_back(); }
+  SynthList* List() { return lists_.New(); }
+  SynthObject* Object() { return objects_.New(); }
   std::string_view Keep(std::string s) { return strings_.emplace_back(std::move(s)); }
   void Clear() {
-    nodes_.clear();
-    lists_.clear();
-    objects_.clear();
+    nodes_.Clear();
+    lists_.Clear();
+    objects_.Clear();
     strings_.clear();
   }
 
  private:
-  std::deque<PathNode> nodes_;
-  std::deque<SynthList> lists_;
-  std::deque<SynthObject> objects_;
+  Pool<PathNode> nodes_;
+  Pool<SynthList> lists_;
+  Pool<SynthObject> objects_;
   std::deque<std::string> strings_;
 };
 
@@ -81,6 +105,32 @@ Val FromDom(simdjson::dom::element e, const PathNode* path, bool unreadable);
 Val Member(const Val& v, std::string_view key, Arena& arena);
 // `v` as a list (§5): lists as they are, missing and null as empty, anything else as one element.
 std::vector<Val> AsList(const Val& v, Arena& arena);
+// Calls f(element) for each element of `v` as a list (as AsList, without building one); stops
+// early when f returns false.
+template <typename F>
+void ForEach(const Val& v, Arena& arena, F&& f) {
+  switch (v.kind) {
+    case Val::Kind::kMissing:
+    case Val::Kind::kNull:
+      return;
+    case Val::Kind::kList:
+      if (v.from_dom) {
+        int64_t i = 0;
+        simdjson::dom::array arr = v.el.get_array().value_unsafe();
+        for (auto e : arr) {
+          if (!f(FromDom(e, arena.Path(v.path, {}, i++), v.unreadable))) return;
+        }
+      } else {
+        for (const Val& e : v.list->items) {
+          if (!f(e)) return;
+        }
+      }
+      return;
+    default:
+      f(v);
+  }
+}
+
 // Compact JSON text of a value, cut to `max` bytes ("…" appended when cut).
 std::string ToJson(const Val& v, size_t max = 200);
 // The text of a scalar: strings as they are, numbers in shortest form, booleans true/false.
