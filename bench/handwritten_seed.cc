@@ -17,16 +17,20 @@
 //
 // Build (the benchmark script does this):
 //   g++ -O3 -march=native -std=c++20 bench/handwritten_seed.cc -lsimdjson -o handwritten_seed
-// With -march=native, simdjson's `builtin` On-Demand kernel is the best one for this CPU.
+// With -march=native, simdjson's `builtin` On-Demand kernel (the header code inlined here:
+// iteration, string and number parsing) is the best one for this CPU. Stage 1 of each parse (the
+// SIMD structural index of the line) is not in the header: the On-Demand parser takes it from
+// libsimdjson's run-time choice, get_active_implementation(), whatever -march says; setting
+// SIMDJSON_FORCE_IMPLEMENTATION=fallback in the environment makes stage 1 scalar too.
 //
 // Usage: handwritten_seed FILE        prints the count
-//        handwritten_seed --kernels   prints the On-Demand kernel it was compiled for and the best
-//                                     one this CPU supports (simdjson's run-time detection)
+//        handwritten_seed --kernels   prints the kernels in use (see PrintKernels)
 #include <simdjson.h>
 
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -54,14 +58,27 @@ bool IsSeedEvent(od::parser& parser, const char* line, size_t len, size_t capaci
          name == "PutDeliveryChannel" || name == "PutConfigurationRecorder";
 }
 
+// ondemand=<kernel of the inlined On-Demand code> stage1=<libsimdjson's run-time choice, which
+// SIMDJSON_FORCE_IMPLEMENTATION overrides> cpu_best=<best kernel this CPU supports>.
+void PrintKernels() {
+  // Not simdjson::builtin_implementation(): that function lives in libsimdjson.so and names
+  // the kernel the *library* was compiled with (fallback for Debian's baseline build).
+  std::string best = "fallback";
+  for (const simdjson::implementation* impl : simdjson::get_available_implementations()) {
+    if (impl->supported_by_runtime_system()) {  // listed best first
+      best = impl->name();
+      break;
+    }
+  }
+  std::printf("ondemand=%s stage1=%s cpu_best=%s\n", kOnDemandKernel,
+              simdjson::get_active_implementation()->name().c_str(), best.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "--kernels") == 0) {
-    // Not simdjson::builtin_implementation(): that function lives in libsimdjson.so and names
-    // the kernel the *library* was compiled with (fallback for Debian's baseline build).
-    std::printf("ondemand_kernel=%s best_supported=%s\n", kOnDemandKernel,
-                simdjson::get_active_implementation()->name().c_str());
+    PrintKernels();
     return 0;
   }
   if (argc != 2) {

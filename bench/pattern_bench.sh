@@ -7,7 +7,7 @@
 # It also runs the 15 CIS v1.5 monitoring patterns (bench/cis_patterns.txt) in one pass, and
 # variants that explain the figures (simdjson kernel forced, literal prefilter off).
 #
-# Every measurement is the best of VIGIL_BENCH_RUNS (3) wall-clock runs, pinned to CPU 0 when
+# Every measurement is the best of VIGIL_BENCH_RUNS (3) wall-clock runs, pinned to one CPU (0) when
 # taskset is available. Every count is checked: the script exits 1 if any two programs disagree
 # (see README.md for what is compared).
 #
@@ -18,11 +18,13 @@
 #                        [/tmp/vigil-bench]
 #   VIGIL_BIN            the vigil binary [$REPO/build/vigil]
 #   VIGIL_BENCH_RUNS     runs per measurement, the best is kept [3]
+#   VIGIL_BENCH_CPU      the CPU every measurement is pinned to with taskset [0]
 #   VIGIL_BENCH_CHECK_CIS  1: also count the 15 CIS patterns with jq (bench/cis_patterns.jq,
 #                        about a minute) and compare with vigil; 0: skip [1]
 #   VIGIL_BENCH_ENFORCE  1: also exit 1 when a ratio misses its target [0]
 # Exit codes: 0 all counts agree, 1 a count disagrees (or a target is missed with
-# VIGIL_BENCH_ENFORCE=1), 2 setup problem (missing binary, tool or corpus).
+# VIGIL_BENCH_ENFORCE=1), 2 setup problem (missing binary, tool or corpus) or the vigil binary
+# was replaced during the run.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +38,7 @@ EVENTS=300000
 CORPUS=$DIR/ct-300k.ndjson
 CIS_FILE=$REPO/bench/cis_patterns.txt
 # The "default kernel" rows must not inherit a forced kernel from the caller.
-unset VIGIL_JSON_KERNEL
+unset VIGIL_JSON_KERNEL SIMDJSON_FORCE_IMPLEMENTATION
 
 SEED='{($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder))}'
 # The same selection in jq. Members that are missing or not strings compare unequal, as in the
@@ -57,9 +59,10 @@ for tool in python3 jq g++ awk; do
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "VIGIL_BENCH_RUNS must be a positive integer"
 
+CPU=${VIGIL_BENCH_CPU:-0}
 PIN=()
-if command -v taskset >/dev/null && taskset -c 0 true 2>/dev/null; then
-  PIN=(taskset -c 0)
+if command -v taskset >/dev/null && taskset -c "$CPU" true 2>/dev/null; then
+  PIN=(taskset -c "$CPU")
 fi
 
 mkdir -p "$DIR"
@@ -79,13 +82,25 @@ LINES=$(wc -l <"$CORPUS")
 echo "compiling bench/handwritten_seed.cc ..."
 (cd "$REPO" && g++ -O3 -march=native -std=c++20 bench/handwritten_seed.cc -lsimdjson \
   -o "$DIR/handwritten_seed")
-HW_KERNELS=$("$DIR/handwritten_seed" --kernels)  # "ondemand_kernel=X best_supported=Y"
+HW_KERNELS=$("$DIR/handwritten_seed" --kernels)  # "ondemand=X stage1=Y cpu_best=Z"
+CPU_BEST=${HW_KERNELS##*cpu_best=}
+
+# The lead's build may replace the binary while we measure: note it, and say so at the end.
+vigil_id() {
+  local f
+  for f in "$VIGIL" "$(dirname "$VIGIL")"/libvigil_json_*.so; do
+    [[ -e $f ]] || continue
+    stat -c '%n %Y %s' "$f"
+  done | md5sum | cut -c1-12
+}
+VIGIL_ID=$(vigil_id)
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 
 # Warm the page cache, so that no measurement pays for the first read from disk.
 cat "$CORPUS" >/dev/null
 
 # ---- measurements -------------------------------------------------------------------------------
-declare -A SECS OUT
+declare -A SECS OUT LABEL
 ORDER=()
 
 # measure KEY LABEL CMD...: runs CMD RUNS times with stdout to $DIR/out.KEY, keeps the best time.
@@ -113,28 +128,33 @@ measure() {
   LABEL[$key]=$label
   ORDER+=("$key")
 }
-declare -A LABEL
 
 echo "measuring (best of $RUNS, ${PIN[*]:-unpinned}):"
 measure vigil "vigil seed" \
   "${PIN[@]}" "$VIGIL" pattern test "$SEED" --count --file "$CORPUS"
+# shellcheck disable=SC2016  # $1 and $2 are for the inner sh
 measure jq "jq seed (jq -c 'select(...)' | wc -l)" \
   "${PIN[@]}" sh -c 'jq -c "$1" "$2" | wc -l' sh "$JQ_SEED" "$CORPUS"
 measure hw "handwritten simdjson seed" \
   "${PIN[@]}" "$DIR/handwritten_seed" "$CORPUS"
 measure cis "vigil 15 CIS patterns, one pass" \
   "${PIN[@]}" "$VIGIL" pattern test --count --patterns-file "$CIS_FILE" --file "$CORPUS"
-# Variants that explain the figures.
+# Variants that explain the figures. VIGIL_JSON_KERNEL picks the build of vigil's On-Demand walk
+# (the inlined header code); stage 1 of every parse (the SIMD structural index) comes from
+# libsimdjson's own run-time choice, which only SIMDJSON_FORCE_IMPLEMENTATION changes.
 measure vigil_fb "vigil seed, VIGIL_JSON_KERNEL=fallback" \
   env VIGIL_JSON_KERNEL=fallback "${PIN[@]}" "$VIGIL" pattern test "$SEED" --count \
   --file "$CORPUS"
 measure vigil_np "vigil seed, --no-prefilter" \
   "${PIN[@]}" "$VIGIL" pattern test "$SEED" --count --no-prefilter --file "$CORPUS"
-for k in icelake haswell westmere fallback; do
-  measure "vigil_np_$k" "vigil seed, --no-prefilter, VIGIL_JSON_KERNEL=$k" \
-    env VIGIL_JSON_KERNEL=$k "${PIN[@]}" "$VIGIL" pattern test "$SEED" --count --no-prefilter \
-    --file "$CORPUS"
-done
+measure vigil_np_fb "vigil seed, --no-prefilter, VIGIL_JSON_KERNEL=fallback" \
+  env VIGIL_JSON_KERNEL=fallback "${PIN[@]}" "$VIGIL" pattern test "$SEED" --count \
+  --no-prefilter --file "$CORPUS"
+measure vigil_np_scalar "vigil seed, --no-prefilter, all scalar [1]" \
+  env VIGIL_JSON_KERNEL=fallback SIMDJSON_FORCE_IMPLEMENTATION=fallback "${PIN[@]}" "$VIGIL" \
+  pattern test "$SEED" --count --no-prefilter --file "$CORPUS"
+measure hw_scalar "handwritten simdjson seed, scalar stage 1 [2]" \
+  env SIMDJSON_FORCE_IMPLEMENTATION=fallback "${PIN[@]}" "$DIR/handwritten_seed" "$CORPUS"
 measure cis_np "vigil 15 CIS patterns, one pass, --no-prefilter" \
   "${PIN[@]}" "$VIGIL" pattern test --count --no-prefilter --patterns-file "$CIS_FILE" \
   --file "$CORPUS"
@@ -186,10 +206,13 @@ echo "repo:     $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')
 echo "cpu:      $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cpus," \
   "pinned: ${PIN[*]:-no}"
 echo "flags:    avx2=$(has_flag avx2) avx512bw=$(has_flag avx512bw) avx512_vbmi2=$(has_flag avx512_vbmi2)"
-echo "simdjson: $HW_KERNELS (vigil's default kernel is simdjson's best_supported: it asks" \
-  "simdjson's run-time detection in the order icelake, haswell, westmere)"
+echo "simdjson: handwritten: $HW_KERNELS"
+echo "          vigil (VIGIL_JSON_KERNEL unset): walk kernel $CPU_BEST (vigil asks simdjson's CPU" \
+  "detection in the order icelake, haswell, westmere), stage 1 libsimdjson's $CPU_BEST"
 echo "tools:    $(g++ --version | head -1); $(jq --version)"
 echo "corpus:   $CORPUS: $LINES events, $BYTES bytes ($(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB)"
+echo "vigil:    $VIGIL, built $(date -u -r "$VIGIL" +%Y-%m-%dT%H:%M:%SZ)"
+echo "load:     1-minute load average $LOAD_START at the start, $(cut -d' ' -f1 /proc/loadavg) at the end"
 echo "runs:     best of $RUNS wall-clock runs each (process start and file read included); MB = 1e6 bytes"
 echo
 printf '%-52s %9s %9s %12s %8s\n' "measurement" "seconds" "MB/s" "events/s" "count"
@@ -202,6 +225,11 @@ for key in "${ORDER[@]}"; do
   awk -v l="${LABEL[$key]}" -v s="$s" -v b="$BYTES" -v n="$LINES" -v c="$c" \
     'BEGIN { printf "%-52s %9.3f %9.0f %12.0f %8s\n", l, s, b / 1e6 / s, n / s, c }'
 done
+echo
+echo "[1] VIGIL_JSON_KERNEL=fallback SIMDJSON_FORCE_IMPLEMENTATION=fallback: no SIMD in the walk" \
+  "nor in stage 1"
+echo "[2] SIMDJSON_FORCE_IMPLEMENTATION=fallback: stage 1 scalar, inlined On-Demand code still" \
+  "built with -march=native"
 echo
 echo "15 CIS counts (4.1 .. 4.15), vigil: $CIS_COUNTS"
 echo "15 CIS counts (4.1 .. 4.15), jq:    $JQ_CIS_COUNTS${JQ_CIS_SECS:+ (jq took ${JQ_CIS_SECS} s, one run)}"
@@ -224,8 +252,21 @@ echo "ratios (speed, = peer seconds / vigil seconds):"
 ratio "vigil / jq" jq vigil 10
 ratio "vigil / handwritten" hw vigil 0.5
 ratio "15-together / handwritten" hw cis 0.3
+info() {
+  awk -v l="$1" -v a="${SECS[$2]}" -v b="${SECS[$3]}" 'BEGIN { printf "%-28s %7.2fx   %s\n", l, a / b, "(explains)" }'
+}
+info "seed no-prefilter / hw" hw vigil_np
+info "15 no-prefilter / hw" hw cis_np
+info "15 prefilter / no-prefilter" cis_np cis
+info "SIMD / all-scalar, vigil" vigil_np_scalar vigil_np
 
 status=0
+if [[ $(vigil_id) != "$VIGIL_ID" ]]; then
+  echo
+  echo "WARNING: $VIGIL (or its kernel libraries) changed during the run; the figures mix builds."
+  echo "Run again when no build is running."
+  status=2
+fi
 if ((${#ERRORS[@]})); then
   echo
   echo "COUNT MISMATCH:"
