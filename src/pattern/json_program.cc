@@ -77,7 +77,11 @@ int JsonProgram::AddNode(const Expr& e, int64_t regex_max_mem) {
       regexes.push_back(std::move(re));
     }
     fn.atom = static_cast<int>(atoms.size());
-    if (a.op != Op::kNotExists) trie[a.node].atoms.push_back(fn.atom);
+    if (a.op == Op::kEq && a.vtype == Value::Type::kString) {
+      trie[a.node].eq_strings[a.text].push_back(fn.atom);
+    } else if (a.op != Op::kNotExists) {
+      trie[a.node].atoms.push_back(fn.atom);
+    }
     atoms.push_back(std::move(a));
   } else {
     fn.type = e.type == Expr::Type::kAnd ? FormulaNode::Type::kAnd : FormulaNode::Type::kOr;
