@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::RegisterPattern(app, &exit_code);
   vigil::cli::RegisterGsl(app, &exit_code);
+  vigil::cli::RegisterScan(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

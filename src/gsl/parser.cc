@@ -513,6 +513,13 @@ class Parser {
           break;
         }
       }
+      if (pr.path.size() == 1 && hint.empty()) {
+        const Builtin* b = FindBuiltin(last);
+        return Fail(t_[p_ - 1].begin,
+                    b ? fmt::format("'{}()' needs a value before it, as in 'tags {}()'", b->name,
+                                    b->name)
+                      : fmt::format("unknown function '{}'; known: {}", last, BuiltinNames()));
+      }
       std::string joined;
       for (size_t k = 0; k < pr.path.size(); ++k) joined += (k ? "." : "") + pr.path[k];
       return Fail(Peek().begin, fmt::format("unexpected '(' after path '{}'; a function call "

@@ -1,0 +1,43 @@
+#include "base/file_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace vigil {
+
+Status WriteFileAtomic(const std::string& path, std::string_view content) {
+  std::string tmp = fmt::format("{}.tmp-{}", path, static_cast<long>(getpid()));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t w = ::write(fd, content.data() + done, content.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return IoError(fmt::format("{}: write failed: {}", path, std::strerror(e)));
+    }
+    done += static_cast<size_t>(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return IoError(fmt::format("{}: write failed: {}", path, std::strerror(e)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return IoError(fmt::format("{}: cannot replace: {}", path, std::strerror(e)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace vigil
