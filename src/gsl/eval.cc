@@ -765,7 +765,8 @@ std::string Message(const Evidence& ev) {
   return fmt::format("{} ({} = {})", ev.expr, ev.path, ev.value);
 }
 
-Result Finish(Result r, Evaluator& ev, const Rule& rule, const Outcome& o, bool gap) {
+Result Finish(Result r, Evaluator& ev, const Rule& rule, const Outcome& o, bool gap,
+              const std::string& unreadable_reason = {}) {
   if (o.v == Outcome::V::kError) {
     r.status = Status::kError;
     if (ev.trace) r.evidence.push_back(ev.Materialize(o.ev));
@@ -782,6 +783,8 @@ Result Finish(Result r, Evaluator& ev, const Rule& rule, const Outcome& o, bool 
   }
   if (r.status == Status::kNoData) {
     r.message = "the verdict rests on data that could not be read";
+    if (ev.touched_unreadable && !unreadable_reason.empty()) r.message += ": " + unreadable_reason;
+    if (gap) r.message += ": the collector recorded a permission gap for " + rule.entity_type;
   } else if (!r.evidence.empty()) {
     r.message = Message(r.evidence.front());
   }
@@ -815,9 +818,15 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     SynthList* items = ev.arena.List();
     const PathNode* items_path = ev.arena.Path(nullptr, "items");
     bool any_unreadable = false;
+    std::string reasons;
     for (size_t i = 0; i < entities.size(); ++i) {
       bool u = Unreadable(entities[i]);
       any_unreadable |= u;
+      if (u) {
+        std::string why = Str(entities[i], "chainUnreadableReason");
+        reasons += (reasons.empty() ? "" : "; ") + Str(entities[i], "id") +
+                   (why.empty() ? "" : ": " + why);
+      }
       items->items.push_back(
           FromDom(entities[i], ev.arena.Path(items_path, {}, static_cast<int64_t>(i)), u));
     }
@@ -853,7 +862,7 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     Outcome o = ev.Expr(rule.body, entity);
     // For List<T>: no-data only when nothing passed and some item is unreadable.
     ev.touched_unreadable = any_unreadable;
-    out.push_back(Finish(std::move(r), ev, rule, o, gap));
+    out.push_back(Finish(std::move(r), ev, rule, o, gap, reasons));
     return out;
   }
   out.reserve(entities.size());
@@ -881,7 +890,8 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
       }
       ev.touched_unreadable = false;
       Outcome o = ev.Expr(rule.body, entity);
-      return Finish(std::move(x), ev, rule, o, gap);
+      return Finish(std::move(x), ev, rule, o, gap,
+                    entity.unreadable ? Str(e, "chainUnreadableReason") : std::string());
     };
     Result fast = run(false);
     bool wants = fast.status != Status::kPassed && fast.status != Status::kSkipped;

@@ -1,5 +1,7 @@
 #include "gsl/inventory.h"
 
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 namespace vigil::gsl {
@@ -77,6 +79,7 @@ Status Inventory::Index(const std::string& name) {
                                          type));
     }
     auto& out = by_type_[type];
+    std::unordered_map<std::string_view, size_t> seen;
     size_t i = 0;
     for (simdjson::dom::element e : list) {
       simdjson::dom::object obj;
@@ -89,6 +92,10 @@ Status Inventory::Index(const std::string& name) {
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: an entity needs a non-empty "
                                            "string \"id\"",
                                            name, type, i));
+      }
+      if (auto [it, fresh] = seen.emplace(eid, i); !fresh) {
+        return InvalidArgument(fmt::format("{}: entities.{}[{}]: duplicate id '{}' (also at [{}])",
+                                           name, type, i, eid, it->second));
       }
       out.push_back(e);
       ++i;
