@@ -118,6 +118,16 @@ bool EvalNode(const JsonProgram& p, int idx, const uint8_t* atom_true) {
 }
 }  // namespace
 
+void JsonProgram::Finish() {
+  for (TrieNode& n : trie) {
+    n.member_index.clear();
+    if (n.members.size() <= 4) continue;
+    for (size_t i = 0; i < n.members.size(); ++i) {
+      n.member_index.emplace(n.members[i].first, static_cast<int>(i));
+    }
+  }
+}
+
 bool JsonProgram::Eval(int pattern, const uint8_t* atom_true) const {
   return EvalNode(*this, roots[pattern], atom_true);
 }

@@ -43,6 +43,8 @@ struct TextHash {
 
 struct TrieNode {
   std::vector<std::pair<std::string, int>> members;
+  // members' positions by key, when there are more than a few (filled by Finish()).
+  std::unordered_map<std::string, int, TextHash, std::equal_to<>> member_index;
   int any_member = -1;
   std::vector<std::pair<uint32_t, int>> indices;
   int any_index = -1;
@@ -72,6 +74,8 @@ struct JsonProgram {
   // Adds one pattern's condition; returns its index among the program's patterns.
   int AddPattern(const Expr& expr, int64_t regex_max_mem);
   bool Eval(int pattern, const uint8_t* atom_true) const;
+  // Builds the lookup indexes; call after the last AddPattern.
+  void Finish();
 
  private:
   int AddNode(const Expr& e, int64_t regex_max_mem);

@@ -70,15 +70,23 @@ class LiteralScanner {
       for (size_t off = 0; off + 4 <= l.size(); ++off) {
         uint16_t key = Key(l.data() + off);
         bits_[key >> 6] |= uint64_t{1} << (key & 63);
-        grams_.push_back(Gram{key, static_cast<uint16_t>(off), static_cast<int>(i)});
+        Gram g{key, static_cast<uint16_t>(off), static_cast<int>(i), 0, 0};
+        size_t take = std::min<size_t>(8, l.size() - off);
+        std::memcpy(&g.next8, l.data() + off, take);
+        g.mask8 = take == 8 ? ~uint64_t{0} : ((uint64_t{1} << (8 * take)) - 1);
+        grams_.push_back(g);
       }
     }
     std::sort(grams_.begin(), grams_.end(),
               [](const Gram& a, const Gram& b) { return a.key < b.key; });
+    start_.assign(65537, 0);
+    for (const Gram& g : grams_) ++start_[g.key + 1];
+    for (size_t k = 1; k < start_.size(); ++k) start_[k] += start_[k - 1];
   }
 
   size_t size() const { return lits_.size(); }
 
+  // `s` must be followed by at least 8 readable bytes (MatchesPadded's contract).
   void Scan(std::string_view s, std::vector<uint8_t>& found) const {
     found.assign(lits_.size(), 0);
     if (lits_.size() <= 3) {  // a few literals: memmem is fastest
@@ -94,10 +102,11 @@ class LiteralScanner {
     for (size_t i = 0; i + 4 <= n; i += stride) {
       uint16_t key = Key(p + i);
       if (!((bits[key >> 6] >> (key & 63)) & 1)) continue;
-      auto it = std::lower_bound(grams_.begin(), grams_.end(), key,
-                                 [](const Gram& g, uint16_t k) { return g.key < k; });
-      for (; it != grams_.end() && it->key == key; ++it) {
-        if (found[it->lit] || it->off > i) continue;
+      uint64_t here;
+      std::memcpy(&here, p + i, 8);  // the caller's text has padding after it
+      for (auto it = grams_.begin() + start_[key], end = grams_.begin() + start_[key + 1];
+           it != end; ++it) {
+        if (found[it->lit] || it->off > i || ((here ^ it->next8) & it->mask8) != 0) continue;
         const std::string& l = lits_[it->lit];
         size_t start = i - it->off;
         if (n - start >= l.size() && std::memcmp(p + start, l.data(), l.size()) == 0) {
@@ -112,6 +121,8 @@ class LiteralScanner {
     uint16_t key;
     uint16_t off;  // where the gram starts in the literal
     int lit;
+    uint64_t next8;  // the literal's bytes from `off` (up to 8), for a cheap first check
+    uint64_t mask8;
   };
   static uint16_t Key(const char* p) {
     uint32_t v;
@@ -147,7 +158,8 @@ class LiteralScanner {
   }
   std::vector<std::string> lits_;
   std::vector<uint64_t> bits_;
-  std::vector<Gram> grams_;  // sorted by key
+  std::vector<Gram> grams_;        // sorted by key
+  std::vector<uint32_t> start_;    // grams_ of key k: [start_[k], start_[k + 1])
   std::vector<int> short_;
   size_t stride_ = 1;
 };
@@ -224,17 +236,11 @@ std::optional<std::vector<Literal>> Requirement(const Expr& e) {
     }
     case Expr::Type::kAnd: {
       std::optional<std::vector<Literal>> best;
-      // The most selective child: literals without '.' first (domain names such as
-      // s3.amazonaws.com stand in every CloudTrail event's text in some form), then the longest
-      // shortest literal, then the fewest literals.
+      // The most selective child: the longest shortest literal, then the fewest literals.
       auto score = [](const std::vector<Literal>& v) {
         size_t m = SIZE_MAX;
-        bool dotless = true;
-        for (const auto& l : v) {
-          m = std::min(m, l.text.size());
-          dotless = dotless && l.text.find('.') == std::string::npos;
-        }
-        return std::make_tuple(dotless, m, -static_cast<long>(v.size()));
+        for (const auto& l : v) m = std::min(m, l.text.size());
+        return std::make_pair(m, -static_cast<long>(v.size()));
       };
       for (const Expr& c : e.children) {
         auto r = Requirement(c);
@@ -366,6 +372,7 @@ class Engine {
         break;
       case Kind::kJson: {
         prog.json = json_.AddPattern(p.json, opt_.regex_max_mem);
+        json_.Finish();
         for (const auto& re : json_.regexes) {
           if (!re->ok()) {
             return ResourceExhausted(fmt::format("regex /{}/ cannot be compiled: {}",
