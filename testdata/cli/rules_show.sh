@@ -1,0 +1,1 @@
+$VIGIL rules show D9.AWS.MON.09 | head -12
