@@ -54,7 +54,7 @@ int RunScan(const ScanArgs& a) {
   }
   report::Format format;
   if (!report::ParseFormat(a.format, &format)) {
-    std::fprintf(stderr, "error: --format: expected table, json, csv, junit or sarif\n");
+    std::fprintf(stderr, "error: --format: expected table, json, csv, junit, sarif or html\n");
     return kExitInvalid;
   }
   rules::ScanOptions so;
@@ -191,7 +191,7 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   scan->add_option("--rule", a->rule_ids, "only these rule ids (repeatable)");
   scan->add_option("--framework", a->framework, "only rules mapped to this framework");
   scan->add_option("--min-severity", a->min_severity, "skip rules below this severity");
-  scan->add_option("--format", a->format, "table, json, csv, junit or sarif")
+  scan->add_option("--format", a->format, "table, json, csv, junit, sarif or html")
       ->capture_default_str();
   scan->add_option("--output,-o", a->output, "write the report to FILE (atomically)");
   scan->add_option("--fail-on", a->fail_on,

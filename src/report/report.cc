@@ -380,6 +380,124 @@ std::string RenderTable(const rules::ScanResult& scan, const RenderOptions& o) {
   return out;
 }
 
+std::string Html(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// One self-contained page: no network assets, no script; findings grouped by rule in <details>.
+std::string RenderHtml(const rules::ScanResult& scan, const RenderOptions& o) {
+  std::string out = R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>vigil scan of )" + Html(scan.account_id) + R"(</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1100px;color:#1d2330;padding:0 1em}
+h1{font-size:1.5em;margin-bottom:.2em} .sub{color:#5b6475;margin-top:0}
+table{border-collapse:collapse;margin:1em 0} th,td{padding:.3em .8em;border-bottom:1px solid #e3e6ec;text-align:left;vertical-align:top}
+th{background:#f4f6f9} .num{text-align:right;font-variant-numeric:tabular-nums}
+.badge{display:inline-block;min-width:5.5em;text-align:center;border-radius:3px;padding:0 .4em;font-weight:600;font-size:.85em}
+.passed{background:#dff3e4;color:#14592b} .failed{background:#fbe0e0;color:#8a1c1c} .no-data{background:#fff2cc;color:#6b5200}
+.error{background:#f0dcf5;color:#5b1870} .excluded,.skipped{background:#eceff3;color:#4a5262}
+details{border:1px solid #e3e6ec;border-radius:4px;margin:.6em 0;padding:.4em .8em} summary{cursor:pointer;font-weight:600}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em} pre{white-space:pre-wrap;background:#f7f8fa;padding:.6em;border-radius:4px}
+.ev{margin:.2em 0 .2em 1.5em;color:#333} .sev{color:#5b6475;font-weight:400}
+</style></head><body>
+)";
+  out += "<h1>vigil scan</h1>\n<p class=\"sub\">Account <code>" + Html(scan.account_id) + "</code>" +
+         (scan.account_name.empty() ? "" : " (" + Html(scan.account_name) + ")") + " &middot; " +
+         Html(gsl::FormatTime(scan.time)) + " &middot; vigil " + Html(o.tool_version) + "</p>\n";
+  out += fmt::format(
+      "<table id=\"summary\"><tr><th>rules</th><th>passed</th><th>failed</th><th>no-data</th>"
+      "<th>error</th><th>excluded</th><th>skipped</th><th>broken rules</th></tr><tr>"
+      "<td class=\"num\">{}</td><td class=\"num\" data-status=\"passed\">{}</td>"
+      "<td class=\"num\" data-status=\"failed\">{}</td><td class=\"num\">{}</td>"
+      "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+      "<td class=\"num\">{}</td></tr></table>\n",
+      scan.rules_evaluated, scan.Count(Status::kPassed), scan.Count(Status::kFailed),
+      scan.Count(Status::kNoData), scan.Count(Status::kError), scan.Count(Status::kExcluded),
+      scan.Count(Status::kSkipped), scan.broken.size());
+  std::map<rules::Severity, std::pair<size_t, size_t>> sev;
+  std::map<std::string, std::pair<size_t, size_t>> fw;
+  for (const Finding& f : scan.findings) {
+    bool failed = f.result.status == Status::kFailed;
+    sev[f.rule->severity].first += failed;
+    ++sev[f.rule->severity].second;
+    for (const auto& x : f.rule->frameworks) {
+      fw[x.framework].first += failed;
+      ++fw[x.framework].second;
+    }
+  }
+  out += "<h2>By severity</h2>\n<table id=\"by-severity\"><tr><th>severity</th><th>failed</th>"
+         "<th>findings</th></tr>\n";
+  for (auto it = sev.rbegin(); it != sev.rend(); ++it) {
+    out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+                       rules::SeverityName(it->first), it->second.first, it->second.second);
+  }
+  out += "</table>\n<h2>By framework</h2>\n<table id=\"by-framework\"><tr><th>framework</th>"
+         "<th>failed</th><th>findings</th></tr>\n";
+  for (const auto& [name, c] : fw) {
+    out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+                       Html(name), c.first, c.second);
+  }
+  out += "</table>\n<h2>Findings</h2>\n";
+  const rules::Rule* current = nullptr;
+  for (size_t i = 0; i < scan.findings.size(); ++i) {
+    const Finding& f = scan.findings[i];
+    if (f.rule != current) {
+      if (current) out += "</details>\n";
+      current = f.rule;
+      size_t failed = 0;
+      for (size_t k = i; k < scan.findings.size() && scan.findings[k].rule == current; ++k) {
+        failed += scan.findings[k].result.status == Status::kFailed;
+      }
+      out += fmt::format("<details class=\"rule\" data-rule=\"{}\"{}><summary>{} {} "
+                         "<span class=\"sev\">[{}]</span></summary>\n",
+                         Html(current->id()), failed ? " open" : "", Html(current->id()),
+                         Html(current->name), rules::SeverityName(current->severity));
+      if (!current->description.empty()) out += "<p>" + Html(current->description) + "</p>\n";
+      out += "<p><b>Logic</b></p><pre>" + Html(current->logic) + "</pre>\n";
+      if (!current->remediation.empty()) {
+        out += "<p><b>Remediation</b></p><pre>" + Html(current->remediation) + "</pre>\n";
+      }
+    }
+    const char* st = gsl::StatusName(f.result.status);
+    out += fmt::format("<div class=\"finding\" data-status=\"{}\"><span class=\"badge {}\">{}</span> "
+                       "{} <code>{}</code>",
+                       st, st, st, Html(f.result.entity_type), Html(f.result.entity_id));
+    if (!f.result.message.empty() && f.result.status != Status::kPassed) {
+      out += "<div class=\"ev\">" + Html(f.result.message) + "</div>";
+    }
+    for (const auto& e : f.result.evidence) {
+      out += "<div class=\"ev\">";
+      if (!e.path.empty()) out += "at <code>" + Html(e.path) + "</code> = <code>" + Html(e.value) + "</code>";
+      if (!e.note.empty()) out += "<br>" + Html(e.note);
+      out += "</div>";
+    }
+    if (f.result.status == Status::kExcluded) {
+      out += "<div class=\"ev\">excluded: " + Html(f.exclusion) + "</div>";
+    }
+    out += "</div>\n";
+  }
+  if (current) out += "</details>\n";
+  if (!scan.broken.empty()) {
+    out += "<h2>Broken rules</h2>\n";
+    for (const auto& b : scan.broken) out += "<pre class=\"broken\">" + Html(b.diagnostic) + "</pre>\n";
+  }
+  out += "</body></html>\n";
+  return out;
+}
+
 }  // namespace
 
 bool ParseFormat(const std::string& name, Format* out) {
@@ -388,6 +506,7 @@ bool ParseFormat(const std::string& name, Format* out) {
   else if (name == "csv") *out = Format::kCsv;
   else if (name == "junit") *out = Format::kJunit;
   else if (name == "sarif") *out = Format::kSarif;
+  else if (name == "html") *out = Format::kHtml;
   else return false;
   return true;
 }
@@ -399,6 +518,7 @@ std::string Render(const rules::ScanResult& scan, Format format, const RenderOpt
     case Format::kCsv: return RenderCsv(scan);
     case Format::kJunit: return RenderJunit(scan);
     case Format::kSarif: return RenderSarif(scan, options);
+    case Format::kHtml: return RenderHtml(scan, options);
   }
   return "";
 }

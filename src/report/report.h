@@ -1,5 +1,5 @@
 // Scan results rendered as the reports people use: a terminal table, JSON (a documented, stable
-// schema: docs/report-json.md), CSV, JUnit XML and SARIF 2.1.0. Rendering is pure: it builds the
+// schema: docs/report-json.md), CSV, JUnit XML, SARIF 2.1.0 and one self-contained HTML page. Rendering is pure: it builds the
 // whole text, which the CLI then writes atomically.
 #ifndef VIGIL_REPORT_REPORT_H_
 #define VIGIL_REPORT_REPORT_H_
@@ -10,7 +10,7 @@
 
 namespace vigil::report {
 
-enum class Format { kTable, kJson, kCsv, kJunit, kSarif };
+enum class Format { kTable, kJson, kCsv, kJunit, kSarif, kHtml };
 bool ParseFormat(const std::string& name, Format* out);
 
 struct RenderOptions {
