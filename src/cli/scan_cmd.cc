@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "gsl/functions.h"
 #include "gsl/inventory.h"
+#include "history/history.h"
 #include "report/report.h"
 #include "rules/embedded.h"
 #include "rules/ruleset.h"
@@ -28,8 +29,8 @@ struct ScanArgs {
   bool demo = false;
   std::vector<std::string> rulesets, rule_ids;
   std::string framework, min_severity = "informational", format = "table", output;
-  std::string fail_on = "low", exclusions, now;
-  bool verbose = false;
+  std::string fail_on = "low", exclusions, now, history_db;
+  bool verbose = false, no_history = false;
 };
 
 bool LoadRulesets(const std::vector<std::string>& names, std::vector<rules::Ruleset>* out) {
@@ -127,6 +128,14 @@ int RunScan(const ScanArgs& a) {
   if (format != report::Format::kTable || !a.output.empty()) {
     for (const auto& b : scan.broken) std::fputs(b.diagnostic.c_str(), stderr);
   }
+  if (!a.no_history) {
+    std::string db = a.history_db.empty() ? history::DefaultPath() : a.history_db;
+    auto id = history::Record(db, scan);
+    if (!id.ok()) {
+      std::fprintf(stderr, "warning: the scan was not recorded in the history: %s\n",
+                   id.status().message().c_str());
+    }
+  }
   bool failed = false, undetermined = !scan.broken.empty();
   for (const auto& f : scan.findings) {
     if (f.result.status == gsl::Status::kFailed && f.rule->severity >= fail_on) failed = true;
@@ -134,6 +143,54 @@ int RunScan(const ScanArgs& a) {
   }
   if (failed) return kExitFailed;
   return undetermined ? kExitUnknown : kExitOk;
+}
+
+int RunDiff(const std::string& account, const std::string& db_path, const std::string& format) {
+  std::string db = db_path.empty() ? history::DefaultPath() : db_path;
+  auto d = history::DiffLatest(db, account);
+  if (!d.ok()) {
+    std::fprintf(stderr, "error: %s\n", d.status().message().c_str());
+    return kExitInvalid;
+  }
+  auto section = [](std::string& out, const char* title, const std::vector<history::Change>& v,
+                    bool resources) {
+    out += fmt::format("{} ({}):\n", title, v.size());
+    for (const auto& c : v) {
+      if (resources) {
+        out += fmt::format("  {} {}\n", c.entity_type, c.entity_id);
+      } else {
+        out += fmt::format("  {} {} {}: {} -> {}\n", c.rule_id, c.entity_type, c.entity_id,
+                           c.before.empty() ? "new" : c.before, c.after);
+      }
+    }
+  };
+  std::string out;
+  if (format == "json") {
+    auto list = [](const std::vector<history::Change>& v) {
+      std::string o = "[";
+      for (size_t i = 0; i < v.size(); ++i) {
+        o += fmt::format("{}{{\"ruleId\": \"{}\", \"entityType\": \"{}\", \"entityId\": \"{}\", "
+                         "\"before\": \"{}\", \"after\": \"{}\"}}",
+                         i ? ", " : "", v[i].rule_id, v[i].entity_type, v[i].entity_id,
+                         v[i].before, v[i].after);
+      }
+      return o + "]";
+    };
+    out = fmt::format("{{\"account\": \"{}\", \"from\": \"{}\", \"to\": \"{}\", \"newFailures\": {}, "
+                      "\"fixed\": {}, \"newResources\": {}, \"removedResources\": {}}}\n",
+                      d->account_id, d->from_time, d->to_time, list(d->new_failures),
+                      list(d->fixed), list(d->new_resources), list(d->removed_resources));
+  } else {
+    out = fmt::format("account {}: scan of {} compared with the scan of {}\n", d->account_id,
+                      d->to_time, d->from_time);
+    section(out, "new failures", d->new_failures, false);
+    section(out, "fixed", d->fixed, false);
+    section(out, "new resources", d->new_resources, true);
+    section(out, "removed resources", d->removed_resources, true);
+    if (!d->other.empty()) section(out, "other changes", d->other, false);
+  }
+  std::fputs(out.c_str(), stdout);
+  return d->new_failures.empty() ? kExitOk : kExitFailed;
 }
 
 int RunRulesList(const std::vector<std::string>& names, const std::string& framework) {
@@ -200,9 +257,25 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   scan->add_option("--exclusions", a->exclusions, "CloudGuard exclusions (JSON)");
   scan->add_option("--now", a->now, "evaluate dates as of this ISO-8601 time");
   scan->add_flag("--verbose,-v", a->verbose, "list passed findings too");
+  scan->add_flag("--no-history", a->no_history, "do not record the scan in the history");
+  scan->add_option("--history-db", a->history_db,
+                   "the history database (default: $VIGIL_HISTORY_DB, else "
+                   "$XDG_DATA_HOME/vigil/history.db)");
   scan->footer("Exit codes: 0 nothing failed at or above --fail-on; 1 failures; 2 usage or input "
                "error; 3 evaluation errors or broken rules left rules undetermined.");
   scan->callback([=] { *exit_code = RunScan(*a); });
+
+  CLI::App* diff = app.add_subcommand(
+      "diff", "what changed since the previous scan of the same account (from the history)");
+  auto diff_account = std::make_shared<std::string>();
+  auto diff_db = std::make_shared<std::string>();
+  auto diff_format = std::make_shared<std::string>("text");
+  diff->add_option("--account", *diff_account, "the account (default: the one scanned last)");
+  diff->add_option("--history-db", *diff_db, "the history database");
+  diff->add_option("--format", *diff_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  diff->footer("Exit codes: 0 no new failures; 1 new failures; 2 no history to compare.");
+  diff->callback([=] { *exit_code = RunDiff(*diff_account, *diff_db, *diff_format); });
 
   CLI::App* rules_app = app.add_subcommand("rules", "bundled rules and rulesets");
   rules_app->require_subcommand(1);

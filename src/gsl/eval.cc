@@ -379,12 +379,16 @@ class Evaluator {
 
   Outcome Predicate(const gsl::Predicate& pr, const Val& ctx) {
     Val v = Resolve(pr, ctx);
+    // Evidence of the elements a `with` kept or dropped (local: brackets nest).
+    std::vector<LazyEvidence> kept, dropped;
+    bool with_details = false;
     for (const Step& st : pr.steps) {
       switch (st.type) {
         case Step::Type::kWith: {
           SynthList* out = arena.List();
-          kept_.clear();
-          dropped_.clear();
+          kept.clear();
+          dropped.clear();
+          std::vector<std::vector<LazyEvidence>> kept_groups, dropped_groups;
           bool want_details = trace;
           Outcome failure;
           bool failed = false;
@@ -395,18 +399,40 @@ class Evaluator {
               failed = true;
               return false;
             }
-            auto& sink = o.is_true() ? kept_ : dropped_;
-            if (want_details && sink.size() < kMaxDetails) {
-              sink.push_back(o.ev);
-              for (auto& d : o.details) {
-                if (sink.size() < kMaxDetails) sink.push_back(std::move(d));
-              }
+            auto& groups = o.is_true() ? kept_groups : dropped_groups;
+            if (want_details && groups.size() < kMaxGroups) {
+              std::vector<LazyEvidence> g{o.ev};
+              for (auto& d : o.details) g.push_back(std::move(d));
+              groups.push_back(std::move(g));
             }
             if (o.is_true()) out->items.push_back(e);
             return true;
           });
           if (failed) return failure;
-          with_details_ = true;
+          // Most telling elements first: a filter pattern about other events altogether
+          // ("disjoint") says little about why this one is missing.
+          auto flatten = [](std::vector<std::vector<LazyEvidence>>& groups,
+                            std::vector<LazyEvidence>& sink) {
+            auto remote = [](const std::vector<LazyEvidence>& g) {
+              int r = 0;
+              for (const auto& e : g) {
+                if (e.note.find("(disjoint)") != std::string::npos) r = std::max(r, 2);
+                if (e.note.find("(overlapping)") != std::string::npos) r = std::max(r, 1);
+              }
+              return r;
+            };
+            std::stable_sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) {
+              return remote(a) < remote(b);
+            });
+            for (auto& g : groups) {
+              for (auto& e : g) {
+                if (sink.size() < kMaxDetails) sink.push_back(std::move(e));
+              }
+            }
+          };
+          flatten(kept_groups, kept);
+          flatten(dropped_groups, dropped);
+          with_details = true;
           Val l;
           l.kind = Val::Kind::kList;
           l.list = out;
@@ -522,11 +548,6 @@ class Evaluator {
     }
     std::string note = std::move(last_note_);
     last_note_.clear();
-    std::vector<LazyEvidence> kept = std::move(kept_), dropped = std::move(dropped_);
-    bool with_details = with_details_;
-    kept_.clear();
-    dropped_.clear();
-    with_details_ = false;
     if (with_details) {
       // The chain went through `with`: explain the verdict by the elements it kept or dropped.
       Outcome o = PredicateTest(pr, v, note);
@@ -738,12 +759,12 @@ class Evaluator {
   }
 
   static constexpr size_t kMaxDetails = 6;
+  static constexpr size_t kMaxGroups = 64;
   const Program& p_;
   const EvalOptions& o_;
   double now_;
   std::string last_note_;
-  std::vector<LazyEvidence> kept_, dropped_;
-  bool with_details_ = false;
+
   std::unordered_map<std::string, std::pair<bool, std::string>> pattern_cache_;
 };
 

@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$VIGIL" scan --inventory "$TESTDATA/gsl/inventories/seed-narrower-sns.json" \
   --ruleset "$TESTDATA/rules/broken-and-good.json" --now 2026-11-27T00:00:00Z \
-  --format html --output "$work/report.html" 2>/dev/null || true
+  --format html --no-history --output "$work/report.html" 2>/dev/null || true
 grep -q '</html>' "$work/report.html"
 # The page must be self-contained: no network assets.
 if grep -Eq '(src|href)="(https?:)?//' "$work/report.html"; then

@@ -14,7 +14,7 @@ fail=0
 for case in "$dir"/*.sh; do
   name=$(basename "$case" .sh)
   work=$(mktemp -d)
-  actual=$(cd "$work" && WORK="$work" timeout 60 bash "$case" 2>&1; echo "[exit $?]")
+  actual=$(cd "$work" && WORK="$work" VIGIL_HISTORY_DB="$work/history.db" timeout 60 bash "$case" 2>&1; echo "[exit $?]")
   rm -rf "$work"
   expected_file="$dir/$name.out"
   if [ "${UPDATE_GOLDEN:-0}" = "1" ]; then
