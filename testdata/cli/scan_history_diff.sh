@@ -1,5 +1,6 @@
 # Each scan is recorded in SQLite ($VIGIL_HISTORY_DB here); vigil diff compares the last two scans
 # of the account: a trail added with a failing filter is a new failure and a new resource.
+export VIGIL_HISTORY_DB=history.db
 R="$TESTDATA/rules/broken-and-good.json"
 $VIGIL diff
 echo "exit $?"
