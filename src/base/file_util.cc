@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,7 +12,31 @@
 
 namespace vigil {
 
+namespace {
+Status WriteDirect(const std::string& path, std::string_view content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t w = ::write(fd, content.data() + done, content.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return IoError(fmt::format("{}: write failed: {}", path, std::strerror(e)));
+    }
+    done += static_cast<size_t>(w);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+}  // namespace
+
 Status WriteFileAtomic(const std::string& path, std::string_view content) {
+  // Devices and pipes (/dev/stdout, /dev/null, a FIFO) are written as they are: renaming a file
+  // over them would replace them.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return WriteDirect(path, content);
   std::string tmp = fmt::format("{}.tmp-{}", path, static_cast<long>(getpid()));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
