@@ -78,9 +78,10 @@ class LiteralScanner {
       }
     }
     std::sort(grams_.begin(), grams_.end(),
-              [](const Gram& a, const Gram& b) { return a.key < b.key; });
-    start_.assign(65537, 0);
-    for (const Gram& g : grams_) ++start_[g.key + 1];
+              [](const Gram& a, const Gram& b) { return (a.key >> 4) < (b.key >> 4); });
+    // Buckets by the key's top 12 bits: a 16 KiB table, cheap to build for every compiled pattern.
+    start_.assign(kBuckets + 1, 0);
+    for (const Gram& g : grams_) ++start_[(g.key >> 4) + 1];
     for (size_t k = 1; k < start_.size(); ++k) start_[k] += start_[k - 1];
   }
 
@@ -104,9 +105,12 @@ class LiteralScanner {
       if (!((bits[key >> 6] >> (key & 63)) & 1)) continue;
       uint64_t here;
       std::memcpy(&here, p + i, 8);  // the caller's text has padding after it
-      for (auto it = grams_.begin() + start_[key], end = grams_.begin() + start_[key + 1];
+      for (auto it = grams_.begin() + start_[key >> 4], end = grams_.begin() + start_[(key >> 4) + 1];
            it != end; ++it) {
-        if (found[it->lit] || it->off > i || ((here ^ it->next8) & it->mask8) != 0) continue;
+        if (it->key != key || found[it->lit] || it->off > i ||
+            ((here ^ it->next8) & it->mask8) != 0) {
+          continue;
+        }
         const std::string& l = lits_[it->lit];
         size_t start = i - it->off;
         if (n - start >= l.size() && std::memcmp(p + start, l.data(), l.size()) == 0) {
@@ -159,7 +163,8 @@ class LiteralScanner {
   std::vector<std::string> lits_;
   std::vector<uint64_t> bits_;
   std::vector<Gram> grams_;        // sorted by key
-  std::vector<uint32_t> start_;    // grams_ of key k: [start_[k], start_[k + 1])
+  static constexpr size_t kBuckets = 4096;
+  std::vector<uint32_t> start_;    // grams_ of bucket b (key >> 4): [start_[b], start_[b + 1])
   std::vector<int> short_;
   size_t stride_ = 1;
 };
@@ -372,7 +377,6 @@ class Engine {
         break;
       case Kind::kJson: {
         prog.json = json_.AddPattern(p.json, opt_.regex_max_mem);
-        json_.Finish();
         for (const auto& re : json_.regexes) {
           if (!re->ok()) {
             return ResourceExhausted(fmt::format("regex /{}/ cannot be compiled: {}",
@@ -386,7 +390,6 @@ class Engine {
             for (const Literal& l : prog.prefilter.any_of) {
               prog.prefilter.ids.push_back(scanner_.Add(l.text));
             }
-            scanner_.Build();
           }
         }
         CollectSelectors(p.json, prog.selectors);
@@ -424,6 +427,12 @@ class Engine {
     }
     pats_.push_back(std::move(prog));
     return Status::Ok();
+  }
+
+  // Builds the lookup structures; call once after the last Add.
+  void Finish() {
+    scanner_.Build();
+    json_.Finish();
   }
 
   size_t size() const { return pats_.size(); }
@@ -740,6 +749,7 @@ StatusOr<std::shared_ptr<const CompiledPattern>> CompiledPattern::Compile(
   std::shared_ptr<CompiledPattern> cp(new CompiledPattern());
   cp->engine_ = std::make_unique<Engine>(options);
   VIGIL_RETURN_IF_ERROR(cp->engine_->Add(pattern));
+  cp->engine_->Finish();
   cp->pattern_ = pattern;
   return std::shared_ptr<const CompiledPattern>(std::move(cp));
 }
@@ -773,6 +783,7 @@ StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Compile(
   std::shared_ptr<PatternSet> ps(new PatternSet());
   ps->engine_ = std::make_unique<Engine>(options);
   for (const Pattern& p : patterns) VIGIL_RETURN_IF_ERROR(ps->engine_->Add(p));
+  ps->engine_->Finish();
   return std::shared_ptr<const PatternSet>(std::move(ps));
 }
 
