@@ -102,9 +102,11 @@ class Lexer {
           while (j < s_.size() && IsDigit(s_[j])) ++j;
         }
         if (j < s_.size() && IsIdentStart(s_[j])) {
+          size_t k = j;
+          while (k < s_.size() && (IsIdentChar(s_[k]) || s_[k] == '.' || s_[k] == '+')) ++k;
           return LexError{i_, fmt::format("malformed number '{}': no exponent, hex or suffix is "
                                           "allowed",
-                                          s_.substr(i_, j + 1 - i_))};
+                                          s_.substr(i_, k - i_))};
         }
         t.text = std::string(s_.substr(i_, j - i_));
         i_ = j;
