@@ -75,7 +75,7 @@ struct EvalArgs {
   bool explain = false;
 };
 
-void AppendResultJson(std::string& out, const gsl::Result& r, bool explain) {
+void AppendResultJson(std::string& out, const gsl::Result& r) {
   out += "{\"entityType\": ";
   AppendJsonString(out, r.entity_type);
   out += ", \"entityId\": ";
@@ -84,23 +84,9 @@ void AppendResultJson(std::string& out, const gsl::Result& r, bool explain) {
   AppendJsonString(out, r.entity_name);
   out += ", \"status\": \"";
   out += gsl::StatusName(r.status);
-  out += "\", \"evidence\": [";
-  for (size_t i = 0; i < r.evidence.size(); ++i) {
-    const gsl::Evidence& e = r.evidence[i];
-    if (i) out += ", ";
-    out += "{\"expression\": ";
-    AppendJsonString(out, e.expr);
-    out += ", \"path\": ";
-    AppendJsonString(out, e.path);
-    out += ", \"value\": ";
-    AppendJsonString(out, e.value);
-    if (!e.note.empty() || explain) {
-      out += ", \"note\": ";
-      AppendJsonString(out, e.note);
-    }
-    out += "}";
-  }
-  out += "], \"message\": ";
+  out += "\", \"evidence\": ";
+  gsl::AppendEvidenceJson(out, r.evidence);
+  out += ", \"message\": ";
   AppendJsonString(out, r.message);
   out += "}";
 }
@@ -171,7 +157,7 @@ int RunEval(const EvalArgs& a) {
       out = "{\"results\": [";
       for (size_t i = 0; i < results.size(); ++i) {
         if (i) out += ",\n  ";
-        AppendResultJson(out, results[i], a.explain);
+        AppendResultJson(out, results[i]);
       }
       out += fmt::format("], \"summary\": {{\"events\": {}, \"matched\": {}}}}}\n", total,
                          results.size());
@@ -201,7 +187,7 @@ int RunEval(const EvalArgs& a) {
     out = "{\"results\": [";
     for (size_t i = 0; i < results.size(); ++i) {
       out += i ? ",\n  " : "\n  ";
-      AppendResultJson(out, results[i], a.explain);
+      AppendResultJson(out, results[i]);
     }
     out += fmt::format(
         "], \"summary\": {{\"passed\": {}, \"failed\": {}, \"skipped\": {}, \"error\": {}, "

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/json_writer.h"
 #include "base/text.h"
 #include "gsl/builtins.h"
 #include "gsl/functions.h"
@@ -25,6 +26,24 @@ const char* StatusName(Status s) {
     case Status::kExcluded: return "excluded";
   }
   return "?";
+}
+
+void AppendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence) {
+  out += "[";
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    const Evidence& e = evidence[i];
+    if (i) out += ", ";
+    out += "{\"expression\": ";
+    AppendJsonString(out, e.expr);
+    out += ", \"path\": ";
+    AppendJsonString(out, e.path);
+    out += ", \"value\": ";
+    AppendJsonString(out, e.value);
+    out += ", \"note\": ";
+    AppendJsonString(out, e.note);
+    out += "}";
+  }
+  out += "]";
 }
 
 std::string Program::TargetName() const {

@@ -64,6 +64,9 @@ struct Evidence {
   std::string note;   // what a function found (a filter pattern's relation, ...)
 };
 
+// Appends `[{"expression", "path", "value", "note"}, ...]` to `out`.
+void AppendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence);
+
 struct Result {
   std::string entity_type, entity_id, entity_name;
   Status status = Status::kPassed;

@@ -103,21 +103,9 @@ std::string RenderJson(const rules::ScanResult& scan, const RenderOptions& o) {
       out += ", \"exclusion\": ";
       AppendJsonString(out, f.exclusion);
     }
-    out += ", \"evidence\": [";
-    for (size_t k = 0; k < f.result.evidence.size(); ++k) {
-      const auto& e = f.result.evidence[k];
-      if (k) out += ", ";
-      out += "{\"expression\": ";
-      AppendJsonString(out, e.expr);
-      out += ", \"path\": ";
-      AppendJsonString(out, e.path);
-      out += ", \"value\": ";
-      AppendJsonString(out, e.value);
-      out += ", \"note\": ";
-      AppendJsonString(out, e.note);
-      out += "}";
-    }
-    out += "], \"message\": ";
+    out += ", \"evidence\": ";
+    gsl::AppendEvidenceJson(out, f.result.evidence);
+    out += ", \"message\": ";
     AppendJsonString(out, f.result.message);
     out += ", \"remediation\": ";
     AppendJsonString(out, f.rule->remediation);
