@@ -45,6 +45,18 @@ struct Value {
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kIsNull, kIsTrue, kIsFalse, kNotExists };
 const char* OpText(Op op);  // "=", "!=", ..., "IS NULL", "NOT EXISTS"
 inline bool HasValue(Op op) { return op <= Op::kGe; }
+// `x op y` for the comparison operators; false for the keyword tests.
+inline bool NumbersCompare(Op op, double x, double y) {
+  switch (op) {
+    case Op::kEq: return x == y;
+    case Op::kNe: return x != y;
+    case Op::kLt: return x < y;
+    case Op::kLe: return x <= y;
+    case Op::kGt: return x > y;
+    case Op::kGe: return x >= y;
+    default: return false;
+  }
+}
 
 // One step of a JSON selector.
 struct Step {

@@ -278,22 +278,11 @@ bool GlobMatch(std::string_view t, bool star_start, bool star_end, std::string_v
   return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
 }
 
-bool OrderHolds(Op op, double x, double y) {
-  switch (op) {
-    case Op::kEq: return x == y;
-    case Op::kNe: return x != y;
-    case Op::kLt: return x < y;
-    case Op::kLe: return x <= y;
-    case Op::kGt: return x > y;
-    case Op::kGe: return x >= y;
-    default: return false;
-  }
-}
 
 bool FieldAtomHolds(const FieldAtomProg& a, std::string_view text) {
   if (a.vtype == Value::Type::kNumber) {
     auto n = ParsePatternNumber(text);
-    return n && OrderHolds(a.op, *n, a.number);
+    return n && NumbersCompare(a.op, *n, a.number);
   }
   bool eq = false;
   switch (a.vtype) {

@@ -110,17 +110,6 @@ Op NegateOp(Op op) {
   }
 }
 
-bool Holds(Op op, double x, double y) {
-  switch (op) {
-    case Op::kEq: return x == y;
-    case Op::kNe: return x != y;
-    case Op::kLt: return x < y;
-    case Op::kLe: return x <= y;
-    case Op::kGt: return x > y;
-    case Op::kGe: return x >= y;
-    default: return false;
-  }
-}
 
 // A finite double satisfying every (op, num, want), if there is one: exact over doubles.
 std::optional<double> SolveValues(const std::vector<TextPred>& preds) {
@@ -244,7 +233,7 @@ bool PredHolds(Ctx& ctx, const TextPred& p, std::string_view text) {
     }
   } else {
     auto n = ParsePatternNumber(text);
-    v = n && Holds(p.op, *n, p.num);
+    v = n && NumbersCompare(p.op, *n, p.num);
   }
   return v == p.want;
 }
