@@ -358,6 +358,22 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
     }
     return true;
   };
+  // Sets r to the first candidate that satisfies everything; false when none does.
+  auto first_holding = [&](const std::vector<std::string>& candidates) {
+    for (const std::string& t : candidates) {
+      if (all_hold(t)) {
+        r.exists = Truth::kTrue;
+        r.text = t;
+        return true;
+      }
+    }
+    return false;
+  };
+  auto spell = [&](const std::vector<std::vector<int>>& words) {
+    std::vector<std::string> out;
+    for (const auto& w : words) out.push_back(ctx.alphabet.Spell(w));
+    return out;
+  };
   if (numeric.empty()) {
     fa::Search s = fa::FindWord(dfas, want_fn, ctx.alphabet, 0, ctx.opt.max_states);
     if (s.outcome == fa::Search::Outcome::kEmpty) return r;
@@ -379,13 +395,8 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
       return r;
     }
     // The shortest JSON number text overflows; look further.
-    for (auto& w : fa::FindWords(dfas, want_fn, ctx.alphabet, 0, 64, ctx.opt.max_states)) {
-      std::string t = ctx.alphabet.Spell(w);
-      if (all_hold(t)) {
-        r.exists = Truth::kTrue;
-        r.text = t;
-        return r;
-      }
+    if (first_holding(spell(fa::FindWords(dfas, want_fn, ctx.alphabet, 0, 64, ctx.opt.max_states)))) {
+      return r;
     }
     r.exists = Truth::kUnknown;
     r.reason = "every number text found is out of range";
@@ -399,34 +410,10 @@ TextResult SolveText(Ctx& ctx, const std::vector<TextPred>& preds, const fa::Dfa
   std::optional<double> value = SolveValues(numeric);
   // With a number syntax every text parses, so the value side decides alone when it fails.
   if ((only_true_numeric || syntax) && !value) return r;
-  if (syntax && dfas.size() == 1 && value) {
-    // Only the syntax constrains the text: any spelling of the value will do.
-    for (const std::string& t : Spellings(*value, true)) {
-      if (all_hold(t)) {
-        r.exists = Truth::kTrue;
-        r.text = t;
-        return r;
-      }
-    }
-  }
-  // Candidates from the value side, spelled in several ways.
-  if (value) {
-    for (const std::string& t : Spellings(*value, json_number || syntax != nullptr)) {
-      if (all_hold(t)) {
-        r.exists = Truth::kTrue;
-        r.text = t;
-        return r;
-      }
-    }
-  }
-  // Candidates from the text side.
-  for (auto& w : fa::FindWords(dfas, want_fn, ctx.alphabet, 0, 256, ctx.opt.max_states)) {
-    std::string t = ctx.alphabet.Spell(w);
-    if (all_hold(t)) {
-      r.exists = Truth::kTrue;
-      r.text = t;
-      return r;
-    }
+  // Candidates from the value side, spelled in several ways, then from the text side.
+  if (value && first_holding(Spellings(*value, json_number || syntax != nullptr))) return r;
+  if (first_holding(spell(fa::FindWords(dfas, want_fn, ctx.alphabet, 0, 256, ctx.opt.max_states)))) {
+    return r;
   }
   r.exists = Truth::kUnknown;
   r.reason = "a number's value and its text are both constrained, and no candidate satisfies "

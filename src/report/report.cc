@@ -15,7 +15,8 @@ namespace {
 using gsl::Status;
 using rules::Finding;
 
-std::string Xml(std::string_view s) {
+// Escapes markup characters. XML 1.0 also forbids most control characters: they become spaces.
+std::string Escape(std::string_view s, bool xml) {
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -23,10 +24,10 @@ std::string Xml(std::string_view s) {
       case '>': out += "&gt;"; break;
       case '&': out += "&amp;"; break;
       case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '\'': out += xml ? "&apos;" : "&#39;"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += ' ';  // not allowed in XML 1.0
+        if (xml && static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += ' ';
         } else {
           out += c;
         }
@@ -34,6 +35,9 @@ std::string Xml(std::string_view s) {
   }
   return out;
 }
+
+std::string Xml(std::string_view s) { return Escape(s, true); }
+std::string Html(std::string_view s) { return Escape(s, false); }
 
 std::string Csv(std::string_view s) {
   if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
@@ -368,20 +372,6 @@ std::string RenderTable(const rules::ScanResult& scan, const RenderOptions& o) {
   return out;
 }
 
-std::string Html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // One self-contained page: no network assets, no script; findings grouped by rule in <details>.
 std::string RenderHtml(const rules::ScanResult& scan, const RenderOptions& o) {
