@@ -16,6 +16,7 @@ inline constexpr int kExitUnknown = 3;  // could not be decided
 void RegisterPattern(CLI::App& app, int* exit_code);
 void RegisterGsl(CLI::App& app, int* exit_code);
 void RegisterScan(CLI::App& app, int* exit_code);
+void RegisterFix(CLI::App& app, int* exit_code);
 
 }  // namespace vigil::cli
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterPattern(app, &exit_code);
   vigil::cli::RegisterGsl(app, &exit_code);
   vigil::cli::RegisterScan(app, &exit_code);
+  vigil::cli::RegisterFix(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
