@@ -101,8 +101,11 @@ Status Inventory::Index(const std::string& name) {
       ++i;
     }
   }
-  simdjson::dom::array gaps;
-  if (!root["collection"]["permissionGaps"].get_array().get(gaps)) {
+  // A type that could not be listed in full — for lack of permission, or because a listing
+  // failed — reports failures as no-data rather than as findings.
+  for (const char* key : {"permissionGaps", "errors"}) {
+    simdjson::dom::array gaps;
+    if (root["collection"][key].get_array().get(gaps)) continue;
     for (simdjson::dom::element g : gaps) {
       std::string_view t;
       if (!g["entityType"].get_string().get(t)) gaps_.insert(std::string(t));
