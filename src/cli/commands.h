@@ -17,6 +17,7 @@ void RegisterPattern(CLI::App& app, int* exit_code);
 void RegisterGsl(CLI::App& app, int* exit_code);
 void RegisterScan(CLI::App& app, int* exit_code);
 void RegisterFix(CLI::App& app, int* exit_code);
+void RegisterReplay(CLI::App& app, int* exit_code);
 
 }  // namespace vigil::cli
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterGsl(app, &exit_code);
   vigil::cli::RegisterScan(app, &exit_code);
   vigil::cli::RegisterFix(app, &exit_code);
+  vigil::cli::RegisterReplay(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
