@@ -359,6 +359,9 @@ AwsResult<std::string> Client::Send(const ServiceInfo& service, std::string_view
         result.value = std::move(response.body);
         return result;
       }
+      WriteRaw(service, region, operation, response.body,
+               "http" + std::to_string(response.status) +
+                   (service.protocol == Protocol::kJson ? ".json" : ".xml"));
       AwsError decoded = DecodeError(service, response);
       err.cls = decoded.cls;
       err.code = decoded.code;

@@ -456,6 +456,7 @@ class Builder {
       Json s = Json::Object();
       for (const auto& [k, v] : status->members()) {
         std::string key = LowerFirst(k);
+        if (v.is_string() && v.text().empty()) continue;
         if (v.is_number() && key.ends_with("Time")) {
           s.Set(key, *Time(*status, k));
         } else {
