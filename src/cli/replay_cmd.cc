@@ -260,12 +260,14 @@ void RegisterReplay(CLI::App& app, int* exit_code) {
                   "standard input (the default when it is not a terminal)");
   cmd->add_option("--inventory,-i", a->inventory, "an inventory file (docs/inventory.md)");
   cmd->add_flag("--demo", a->demo, "the bundled demo account's filters and alarms");
-  cmd->add_option("--trail", a->trails, "replay through this trail's log group only (repeatable)");
+  cmd->add_option("--trail", a->trails, "replay through this trail's log group only (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--filters", a->filters, "the output of `aws logs describe-metric-filters`");
   cmd->add_option("--alarms", a->alarms, "the output of `aws cloudwatch describe-alarms`");
   cmd->add_option("--log-group", a->log_group, "with --filters: only this log group's filters");
   cmd->add_option("--pattern", a->patterns,
-                  "an ad hoc filter pattern (repeatable), with an alarm set by the options below");
+                  "an ad hoc filter pattern (repeatable), with an alarm set by the options below")
+      ->allow_extra_args(false);
   cmd->add_option("--statistic", a->statistic, "ad hoc alarm statistic")->capture_default_str();
   cmd->add_option("--period", a->period, "ad hoc alarm period in seconds")->capture_default_str();
   cmd->add_option("--threshold", a->threshold, "ad hoc alarm threshold")->capture_default_str();

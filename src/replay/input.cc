@@ -71,6 +71,10 @@ class Source {
       return false;
     }
     if (n == 0) {
+      // A stream that ends inside a gzip member reads as the end of input; zlib records it.
+      int errnum = 0;
+      const char* msg = gzerror(gz_, &errnum);
+      if (errnum != Z_OK) error_ = msg;
       eof_ = true;
       return false;
     }

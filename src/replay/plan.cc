@@ -106,7 +106,7 @@ Status AddFilter(Plan& plan, const Reader& r, const object& f, const std::string
   pattern::ParseResult parsed = pattern::Parse(pattern_text);
   if (!parsed.ok()) {
     return r.Error(path + ".filterPattern",
-                   fmt::format("filter {}: {}", QuoteForMessage(name),
+                   fmt::format("filter {} is not a valid filter pattern:\n{}", QuoteForMessage(name),
                                pattern::FormatDiagnostic(pattern_text, parsed.error)));
   }
   Filter filter{name, pattern_text, std::move(*parsed.pattern), log_group, {}};
@@ -538,7 +538,7 @@ Status AddAdHocPattern(Plan& plan, std::string_view text, const std::string& nam
                        AlarmSpec spec) {
   pattern::ParseResult parsed = pattern::Parse(text);
   if (!parsed.ok()) {
-    return InvalidArgument(fmt::format("--pattern {}: {}", name,
+    return InvalidArgument(fmt::format("--pattern ({}) is not a valid filter pattern:\n{}", name,
                                        pattern::FormatDiagnostic(text, parsed.error)));
   }
   size_t lg = plan.log_groups.size();

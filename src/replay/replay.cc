@@ -117,9 +117,25 @@ class ChunkSink : public EventSink {
   uint32_t file_ = 0;
 };
 
+bool EventLess(const EventInfo& a, const EventInfo& b) {
+  return std::tie(a.time_ms, a.file, a.line, a.record) < std::tie(b.time_ms, b.file, b.line, b.record);
+}
+
+// The contributing events of one metric in one minute: the `cap` first in (time, file, line,
+// record) order are kept whatever the order they arrive in, so that reports do not depend on the
+// number of threads.
 struct MinuteEvents {
   std::vector<EventInfo> kept;
   uint64_t total = 0;
+  void Keep(EventInfo e, size_t cap) {
+    if (kept.size() < cap) {
+      kept.push_back(std::move(e));
+      return;
+    }
+    if (cap == 0) return;
+    auto last = std::max_element(kept.begin(), kept.end(), EventLess);
+    if (EventLess(e, *last)) *last = std::move(e);
+  }
 };
 
 struct SeriesAcc {
@@ -377,11 +393,9 @@ struct Worker {
         acc.minutes[minute].Add(value);
         MinuteEvents& me = acc.events[minute];
         ++me.total;
-        if (me.kept.size() < cap) {
-          EventInfo copy = info;
-          copy.value = value;
-          me.kept.push_back(std::move(copy));
-        }
+        EventInfo copy = info;
+        copy.value = value;
+        me.Keep(std::move(copy), cap);
       }
     }
   }
@@ -393,9 +407,7 @@ struct Worker {
       for (auto& [m, me] : acc.events) {
         MinuteEvents& d = dst.events[m];
         d.total += me.total;
-        for (auto& e : me.kept) {
-          if (d.kept.size() < shared.options.max_events_per_period) d.kept.push_back(std::move(e));
-        }
+        for (auto& e : me.kept) d.Keep(std::move(e), shared.options.max_events_per_period);
       }
     }
     for (size_t i = 0; i < filter_matches.size(); ++i) into.filter_matches[i] += filter_matches[i];
@@ -412,10 +424,6 @@ struct Worker {
     if (last && (!into.last || *last > *into.last)) into.last = last;
   }
 };
-
-bool EventLess(const EventInfo& a, const EventInfo& b) {
-  return std::tie(a.time_ms, a.file, a.line, a.record) < std::tie(b.time_ms, b.file, b.line, b.record);
-}
 
 }  // namespace
 
