@@ -10,6 +10,7 @@
 
 #include "base/file_util.h"
 #include "cli/commands.h"
+#include "cli/live.h"
 #include "gsl/functions.h"
 #include "gsl/inventory.h"
 #include "history/history.h"
@@ -31,6 +32,9 @@ struct ScanArgs {
   std::string framework, min_severity = "informational", format = "table", output;
   std::string fail_on = "low", exclusions, now, history_db;
   bool verbose = false, no_history = false;
+  bool live = false;
+  LiveOptions live_options;
+  std::string save_inventory;
 };
 
 bool LoadRulesets(const std::vector<std::string>& names, std::vector<rules::Ruleset>* out) {
@@ -48,9 +52,9 @@ bool LoadRulesets(const std::vector<std::string>& names, std::vector<rules::Rule
 }
 
 int RunScan(const ScanArgs& a) {
-  if (a.demo == !a.inventory.empty()) {
-    std::fprintf(stderr, "error: give --inventory FILE or --demo (collecting a live account is "
-                         "not available yet)\n");
+  if (int(a.demo) + int(!a.inventory.empty()) + int(a.live) != 1) {
+    std::fprintf(stderr, "error: give one of --inventory FILE, --live (collect the account now) "
+                         "or --demo\n");
     return kExitInvalid;
   }
   report::Format format;
@@ -91,6 +95,7 @@ int RunScan(const ScanArgs& a) {
   std::vector<rules::Ruleset> rulesets;
   if (!LoadRulesets(a.rulesets, &rulesets)) return kExitInvalid;
   std::unique_ptr<gsl::Inventory> inv;
+  int collect_rc = kExitOk;
   if (a.demo) {
     const embedded::File* f = embedded::Find("account.json");
     if (!f) {
@@ -98,6 +103,23 @@ int RunScan(const ScanArgs& a) {
       return kExitInvalid;
     }
     auto r = gsl::Inventory::FromText(std::string(f->text()), "demo account");
+    if (!r.ok()) {
+      std::fprintf(stderr, "error: %s\n", r.status().message().c_str());
+      return kExitInvalid;
+    }
+    inv = std::move(*r);
+  } else if (a.live) {
+    std::unique_ptr<AwsSession> session = OpenSession(a.live_options);
+    if (!session) return kExitInvalid;
+    Json collected;
+    collect_rc = CollectLive(a.live_options, *session, &collected);
+    if (collected.is_null()) return collect_rc;
+    std::string text = collected.Dump(1) + "\n";
+    if (!a.save_inventory.empty()) {
+      Status st = WriteFileAtomic(a.save_inventory, text);
+      if (!st.ok()) std::fprintf(stderr, "warning: %s\n", st.message().c_str());
+    }
+    auto r = gsl::Inventory::FromText(std::move(text), "the collected inventory");
     if (!r.ok()) {
       std::fprintf(stderr, "error: %s\n", r.status().message().c_str());
       return kExitInvalid;
@@ -136,7 +158,7 @@ int RunScan(const ScanArgs& a) {
                    id.status().message().c_str());
     }
   }
-  bool failed = false, undetermined = !scan.broken.empty();
+  bool failed = false, undetermined = !scan.broken.empty() || collect_rc != kExitOk;
   for (const auto& f : scan.findings) {
     if (f.result.status == gsl::Status::kFailed && f.rule->severity >= fail_on) failed = true;
     if (f.result.status == gsl::Status::kError) undetermined = true;
@@ -242,6 +264,10 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<ScanArgs>();
   scan->add_option("--inventory,-i", a->inventory, "an inventory file (docs/inventory.md)");
   scan->add_flag("--demo", a->demo, "scan the bundled demo account");
+  scan->add_flag("--live", a->live, "collect the AWS account now (see vigil collect) and scan it");
+  scan->add_option("--save-inventory", a->save_inventory,
+                   "with --live: also write the collected inventory to FILE");
+  AddLiveOptions(scan, &a->live_options);
   scan->add_option("--ruleset", a->rulesets,
                    "a bundled ruleset name or a CloudGuard ruleset file (repeatable; default: "
                    "cloudguard-aws-cis-monitoring and vigil-aws-cis)");
@@ -262,7 +288,8 @@ void RegisterScan(CLI::App& app, int* exit_code) {
                    "the history database (default: $VIGIL_HISTORY_DB, else "
                    "$XDG_DATA_HOME/vigil/history.db)");
   scan->footer("Exit codes: 0 nothing failed at or above --fail-on; 1 failures; 2 usage or input "
-               "error; 3 evaluation errors or broken rules left rules undetermined.");
+               "error; 3 evaluation errors, broken rules or an incomplete live collection left rules "
+               "undetermined.");
   scan->callback([=] { *exit_code = RunScan(*a); });
 
   CLI::App* diff = app.add_subcommand(

@@ -321,7 +321,20 @@ else
   bad "unreachable endpoint: exit $rc" "$(cat "$WORK/err")"
 fi
 
-# --- 6. Secrets never appear in output, errors or raw responses ----------------------------
+# --- 6. scan --live collects and scans in one step, with the same findings ----------------
+start_server "$DATA/realistic.json"
+with_keys "$VIGIL" scan --live --endpoint-url "$URL" --progress never --no-history --format json \
+  --save-inventory "$WORK/live-inv.json" >"$WORK/live.json" 2>"$WORK/err"
+rc=$?
+"$VIGIL" scan --inventory "$WORK/inv.json" --no-history --format json >"$WORK/file.json" 2>/dev/null
+strip_time() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));d.pop('scanTime',None);print(json.dumps(d['findings']))" "$1"; }
+if [ $rc -eq 1 ] && [ "$(strip_time "$WORK/live.json")" = "$(strip_time "$WORK/file.json")" ] && [ -s "$WORK/live-inv.json" ]; then
+  ok "scan --live: the same findings as collect + scan (exit 1: rules failed)"
+else
+  bad "scan --live: exit $rc" "$(cat "$WORK/err")"
+fi
+
+# --- 7. Secrets never appear in output, errors or raw responses ----------------------------
 if grep -rqF -e "$SECRET" -e "vigil-test-container-auth-token" -e "vigil-test-web-identity-token" \
      "$WORK"/*.json "$WORK/raw" "$WORK/err" 2>/dev/null; then
   bad "a secret appears in an output file"
