@@ -19,7 +19,6 @@ void RegisterScan(CLI::App& app, int* exit_code);
 void RegisterFix(CLI::App& app, int* exit_code);
 void RegisterReplay(CLI::App& app, int* exit_code);
 void RegisterCollect(CLI::App& app, int* exit_code);
-void RegisterReplay(CLI::App& app, int* exit_code);
 
 }  // namespace vigil::cli
 

@@ -20,7 +20,6 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterFix(app, &exit_code);
   vigil::cli::RegisterReplay(app, &exit_code);
   vigil::cli::RegisterCollect(app, &exit_code);
-  vigil::cli::RegisterReplay(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
