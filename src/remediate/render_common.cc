@@ -229,7 +229,8 @@ CliWords CliCommand(const Step& step, const std::function<std::string(const Valu
                     const std::function<std::string(const Value&)>& param) {
   CliWords w;
   w.groups.push_back({"aws", CliService(step.service), CliOperation(step.operation)});
-  if (step.service != "iam") w.groups.push_back({"--region", ShellQuote(step.region)});
+  // IAM is global, but awscli still wants a region to sign for: the step names the partition's.
+  w.groups.push_back({"--region", ShellQuote(step.region)});
   auto scalar = [&](const Value& v) -> std::string {
     switch (v.kind) {
       case Value::Kind::kRef: return ref(v);
