@@ -907,17 +907,13 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
   }
   out.reserve(entities.size());
   for (simdjson::dom::element e : entities) {
-    Result r;
-    r.entity_type = rule.entity_type;
-    r.entity_id = Str(e, "id");
-    r.entity_name = Str(e, "name");
     Val entity = FromDom(e, nullptr, Unreadable(e));
     // First a fast pass without evidence; then, for a result that is reported with evidence, a
     // second pass that gathers it (the filter-pattern decisions are cached by then).
     auto run = [&](bool trace) -> Result {
       ev.arena.Clear();
       ev.trace = trace;
-      Result x = r;
+      Result x;
       if (rule.where) {
         ev.touched_unreadable = false;
         Outcome w = ev.Expr(*rule.where, entity);
@@ -935,7 +931,11 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     };
     Result fast = run(false);
     bool wants = fast.status != Status::kPassed && fast.status != Status::kSkipped;
-    out.push_back(wants || options.evidence_for_passed ? run(true) : std::move(fast));
+    Result& r = out.emplace_back(wants || options.evidence_for_passed ? run(true) : std::move(fast));
+    // The entity's names are set once, on the result that is kept.
+    r.entity_type = rule.entity_type;
+    r.entity_id = Str(e, "id");
+    r.entity_name = Str(e, "name");
   }
   return out;
 }
