@@ -309,9 +309,19 @@ std::string CamelName(std::string_view key) {
 
 std::string SnakeName(std::string_view key) {
   std::string out;
-  for (char c : key) {
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
     bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a'), alnum = true;
+    if (c >= 'A' && c <= 'Z') {
+      // NotificationEmail -> notification_email
+      char prev = i ? key[i - 1] : ' ';
+      if (!out.empty() && out.back() != '_' &&
+          ((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9'))) {
+        out += '_';
+      }
+      c = static_cast<char>(c - 'A' + 'a');
+      alnum = true;
+    }
     if (alnum) {
       out += c;
     } else if (!out.empty() && out.back() != '_') {

@@ -265,6 +265,7 @@ TEST(Names, CliAndIac) {
   EXPECT_EQ(CliOption(s, "CloudWatchLogsLogGroupArn"), "--cloud-watch-logs-log-group-arn");
   EXPECT_EQ(CamelName("cis-4.9-aws-config-changes"), "Cis49AwsConfigChanges");
   EXPECT_EQ(SnakeName("cis-4.9-aws-config-changes"), "cis_4_9_aws_config_changes");
+  EXPECT_EQ(SnakeName("NotificationEmail"), "notification_email");
 }
 
 }  // namespace

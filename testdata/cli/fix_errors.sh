@@ -1,0 +1,17 @@
+# Bad input: each error names the option or the place, exit 2, and nothing is written.
+inv="$TESTDATA/remediate/missing_filter.json"
+$VIGIL fix NO.SUCH.RULE --inventory "$inv"; echo "[exit $?]"
+$VIGIL fix --inventory "$inv" --email a@example.com --topic-arn arn:aws:sns:us-east-1:1:t; echo "[exit $?]"
+$VIGIL fix --inventory "$inv" --protocol https; echo "[exit $?]"
+$VIGIL fix --inventory "$inv" --protocol carrier-pigeon --endpoint x; echo "[exit $?]"
+$VIGIL fix --inventory "$inv" --namespace AWS/Logs; echo "[exit $?]"
+$VIGIL fix --inventory "$inv" --log-group "bad'name"; echo "[exit $?]"
+$VIGIL fix --inventory "$inv" --topic-arn arn:aws:s3:::bucket; echo "[exit $?]"
+$VIGIL fix --inventory "$inv" --email nobody; echo "[exit $?]"
+$VIGIL fix --inventory "$inv" --format pdf; echo "[exit $?]"
+$VIGIL fix --inventory missing.json; echo "[exit $?]"
+$VIGIL fix; echo "[exit $?]"
+echo '{"account": {}}' > bad.json
+$VIGIL fix --inventory bad.json --output out.sh; echo "[exit $?]"
+ls out.sh 2>/dev/null || echo "no output written"
+$VIGIL fix VIGIL.AWS.CIS.3.2 --demo; echo "[exit $?]"

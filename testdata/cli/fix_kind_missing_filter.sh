@@ -1,0 +1,8 @@
+# vigil fix over testdata/remediate/missing_filter.json (see make_inventories.py), in every format.
+for format in cli cloudformation terraform; do
+  echo "== $format"
+  $VIGIL fix VIGIL.AWS.CIS.4.9 D9.AWS.MON.09 --inventory "$TESTDATA/remediate/missing_filter.json" --format "$format" 2>summary.txt
+  echo "[vigil exit $?]"
+done
+echo "== summary"
+cat summary.txt
