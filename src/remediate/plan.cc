@@ -369,6 +369,12 @@ void Planner::PrepareTarget() {
     target_.topic_arn = o_.topic_arn;
     target_.why = "the topic given with --topic-arn";
     target_.confirmed = true;  // the user's choice; checked below when the inventory knows it
+    if (ArnRegion(o_.topic_arn) != region_) {
+      p_.notes.push_back(fmt::format("--topic-arn is in {}, but the alarms are in {} (the trail's "
+                                     "log group): CloudWatch alarms notify topics of their own "
+                                     "region",
+                                     ArnRegion(o_.topic_arn), region_));
+    }
     for (const auto& t : m_.topics) {
       if (t.arn == o_.topic_arn && t.confirmed == 0) {
         target_.confirmed = false;
