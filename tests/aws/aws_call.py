@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A tiny signed AWS client for tests against fake_aws.py (loopback only).
 
-It signs with fake_aws's own SigV4 code, so it proves nothing about signing (the AWS CLI test
+It signs with the server's own SigV4 code (fakeaws/wire.py), so it proves nothing about signing (the AWS CLI test
 does that); it exists to check many server answers, raw bodies and headers quickly, in one
 process.
 
@@ -19,7 +19,6 @@ lists), "parses" (bool), "bytes"}.
 import argparse
 import hashlib
 import http.client
-import importlib.util
 import json
 import os
 import sys
@@ -27,10 +26,9 @@ import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-_spec = importlib.util.spec_from_file_location(
-    "fake_aws", os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_aws.py"))
-fake_aws = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fake_aws)
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakeaws import wire  # noqa: E402  (the server's package, next to this file)
 
 QUERY_VERSIONS = {"monitoring": "2010-08-01", "sns": "2010-03-31", "sts": "2011-06-15", "ec2": "2016-11-15"}
 
@@ -57,12 +55,12 @@ def call(port, key, secret, token, spec):
     started = time.monotonic()
     service, region, op = spec["service"], spec["region"], spec["op"]
     params = spec.get("params", {})
-    proto = fake_aws.SERVICES[service]["protocol"]
+    proto = wire.SERVICES[service]["protocol"]
     headers = {"host": [f"127.0.0.1:{port}"]}
     if proto == "json":
         body = json.dumps(params).encode()
         headers["content-type"] = ["application/x-amz-json-1.1"]
-        headers["x-amz-target"] = [f"{fake_aws.SERVICES[service]['target']}.{op}"]
+        headers["x-amz-target"] = [f"{wire.SERVICES[service]['target']}.{op}"]
     else:
         form = {"Action": op, "Version": QUERY_VERSIONS[service]}
         form.update(params)
@@ -76,8 +74,8 @@ def call(port, key, secret, token, spec):
             headers["x-amz-security-token"] = [token]
         signed = sorted(headers)
         scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
-        creq = fake_aws.canonical_request("POST", "/", "", headers, signed, hashlib.sha256(body).hexdigest())
-        sig = fake_aws.signature(secret, amz_date, scope, creq)
+        creq = wire.canonical_request("POST", "/", "", headers, signed, hashlib.sha256(body).hexdigest())
+        sig = wire.signature(secret, amz_date, scope, creq)
         flat = {k: v[0] for k, v in headers.items()}
         flat["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={key}/{scope}, "
                                  f"SignedHeaders={';'.join(signed)}, Signature={sig}")
