@@ -1,5 +1,8 @@
 #include "remediate/apply.h"
 
+#include <chrono>
+#include <thread>
+
 #include "aws/config.h"
 
 namespace vigil::remediate {
@@ -63,6 +66,14 @@ StatusOr<Json> ToJson(const Value& v, const std::vector<StepOutcome>& earlier,
   return Internal("unknown value kind");
 }
 
+// Whether a step before `index` creates an IAM role.
+bool CreatedRole(const Plan& plan, size_t index) {
+  for (size_t i = 0; i < index; ++i) {
+    if (plan.steps[i].service == "iam" && plan.steps[i].operation == "CreateRole") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 StatusOr<Json> BuildRequest(const Step& step, const std::vector<StepOutcome>& earlier,
@@ -81,7 +92,8 @@ std::vector<std::string> MissingParameters(const Plan& plan,
 
 ApplyResult Apply(const Plan& plan, aws::Client& client,
                   const std::map<std::string, std::string>& parameters,
-                  const std::function<void(int, const Step&, const StepOutcome&)>& on_step) {
+                  const std::function<void(int, const Step&, const StepOutcome&)>& on_step,
+                  int retry_seconds) {
   ApplyResult result;
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const Step& step = plan.steps[i];
@@ -93,11 +105,21 @@ ApplyResult Apply(const Plan& plan, aws::Client& client,
     } else if (service == nullptr) {
       outcome.error = "vigil cannot call the service '" + step.service + "'";
     } else {
-      aws::AwsResult<Json> r =
-          service->protocol == aws::Protocol::kJson
-              ? client.CallJson(step.service, step.region, step.operation, *request)
-              : client.CallQuery(step.service, step.region, step.operation,
-                                 aws::ToQueryParams(*request, service->protocol));
+      auto call = [&] {
+        return service->protocol == aws::Protocol::kJson
+                   ? client.CallJson(step.service, step.region, step.operation, *request)
+                   : client.CallQuery(step.service, step.region, step.operation,
+                                      aws::ToQueryParams(*request, service->protocol));
+      };
+      aws::AwsResult<Json> r = call();
+      // A role created moments ago takes a few seconds to reach CloudTrail through IAM; until
+      // then UpdateTrail refuses it. Wait for it (up to about a minute), as the script does.
+      for (int wait = 0; !r.ok() && wait < 6 && step.operation == "UpdateTrail" &&
+                         r.error.code.starts_with("InvalidCloudWatchLogs") && CreatedRole(plan, i);
+           ++wait) {
+        std::this_thread::sleep_for(std::chrono::seconds(retry_seconds));
+        r = call();
+      }
       if (r.ok()) {
         outcome.done = true;
         outcome.response = std::move(*r.value);

@@ -34,10 +34,12 @@ StatusOr<Json> BuildRequest(const Step& step, const std::vector<StepOutcome>& ea
 
 // Sends the plan's calls in order and stops at the first failure (a later step may depend on
 // it). `on_step` is called after each call. The plan must have every Parameter supplied in
-// `parameters`; check with MissingParameters first.
+// `parameters`; check with MissingParameters first. UpdateTrail after the plan's own CreateRole
+// is retried up to 6 times, `retry_seconds` apart, while CloudTrail does not yet accept the role.
 ApplyResult Apply(const Plan& plan, aws::Client& client,
                   const std::map<std::string, std::string>& parameters,
-                  const std::function<void(int, const Step&, const StepOutcome&)>& on_step);
+                  const std::function<void(int, const Step&, const StepOutcome&)>& on_step,
+                  int retry_seconds = 10);
 
 // The plan's parameters that `parameters` does not supply.
 std::vector<std::string> MissingParameters(const Plan& plan,
