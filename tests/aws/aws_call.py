@@ -9,11 +9,11 @@ process.
 
 BATCH.json is a list of calls {"id", "service", "region", "op", "params"}; params is the JSON
 body for JSON 1.1 services, or the flat form fields (e.g. "AlarmNames.member.1") for query and
-EC2. Optional per call: "unsigned": true (no Authorization), "clockSkew": seconds added to the
+EC2. Optional per call: "protocol": "cbor" or "json10" (CloudWatch's newer protocols), "unsigned": true (no Authorization), "clockSkew": seconds added to the
 signing time, "key"/"secret"/"token", "credsFrom": id of an earlier AssumeRole* call whose
 credentials to use ("dropToken": true to leave its session token out). Prints one JSON object: id -> {"status",
 "contentType", "headers", "error" (code or null), "data" (parsed body, XML as nested dicts and
-lists), "parses" (bool), "bytes"}.
+lists; CBOR decoded), "parses" (bool), "bytes", "seconds"}.
 """
 
 import argparse
@@ -55,9 +55,19 @@ def call(port, key, secret, token, spec):
     started = time.monotonic()
     service, region, op = spec["service"], spec["region"], spec["op"]
     params = spec.get("params", {})
-    proto = wire.SERVICES[service]["protocol"]
+    proto = spec.get("protocol") or wire.SERVICES[service]["protocol"]
     headers = {"host": [f"127.0.0.1:{port}"]}
-    if proto == "json":
+    path = "/"
+    if proto == "cbor":  # Smithy RPC v2 CBOR, for the services AWS also serves that way
+        path = f"/service/{wire.ALT_PROTOCOL_SERVICE[service]}/operation/{op}"
+        body = wire.cbor_encode(params)
+        headers.update({"content-type": ["application/cbor"], "accept": ["application/cbor"],
+                        "smithy-protocol": ["rpc-v2-cbor"]})
+    elif proto == "json10":
+        body = json.dumps(params).encode()
+        headers["content-type"] = ["application/x-amz-json-1.0"]
+        headers["x-amz-target"] = [f"{wire.ALT_PROTOCOL_SERVICE[service]}.{op}"]
+    elif proto == "json":
         body = json.dumps(params).encode()
         headers["content-type"] = ["application/x-amz-json-1.1"]
         headers["x-amz-target"] = [f"{wire.SERVICES[service]['target']}.{op}"]
@@ -74,13 +84,13 @@ def call(port, key, secret, token, spec):
             headers["x-amz-security-token"] = [token]
         signed = sorted(headers)
         scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
-        creq = wire.canonical_request("POST", "/", "", headers, signed, hashlib.sha256(body).hexdigest())
+        creq = wire.canonical_request("POST", path, "", headers, signed, hashlib.sha256(body).hexdigest())
         sig = wire.signature(secret, amz_date, scope, creq)
         flat = {k: v[0] for k, v in headers.items()}
         flat["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={key}/{scope}, "
                                  f"SignedHeaders={';'.join(signed)}, Signature={sig}")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("POST", "/", body, flat)
+    conn.request("POST", path, body, flat)
     resp = conn.getresponse()
     raw = resp.read()
     conn.close()
@@ -89,16 +99,20 @@ def call(port, key, secret, token, spec):
            "bytes": len(raw), "error": None, "data": None, "parses": True,
            "seconds": round(time.monotonic() - started, 3)}
     try:
-        if "json" in ctype:
+        if "cbor" in ctype:
+            out["data"] = wire.cbor_decode(raw) if raw else None
+        elif "json" in ctype:
             out["data"] = json.loads(raw) if raw else None
         else:
-            out["data"] = xml_to_data(ET.fromstring(raw))
+            out["data"] = xml_to_data(ET.fromstring(raw)) if raw else None
     except (ValueError, ET.ParseError):
         out["parses"] = False
         out["data"] = raw.decode("utf-8", "replace")
     if resp.status >= 300 and isinstance(out["data"], dict):
         d = out["data"]
-        if "__type" in d:
+        if resp.getheader("x-amzn-query-error"):
+            out["error"] = resp.getheader("x-amzn-query-error").split(";")[0]
+        elif "__type" in d:
             out["error"] = d["__type"].rsplit("#", 1)[-1].split(":")[0]
         elif isinstance(d.get("Error"), dict):
             out["error"] = d["Error"].get("Code")

@@ -8,7 +8,7 @@
 #
 # Loopback only, no real credentials; everything lives in one temporary directory that the EXIT
 # trap removes with the servers. Exit 0 = all checks passed, 1 = a check failed, 77 = skipped (no
-# AWS CLI). TIMING=1 prints the slowest commands.
+# AWS CLI). TIMING=1 prints the slowest commands; AWS_CLI=path tries another CLI build.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,9 +19,16 @@ REALISTIC="$ROOT/testdata/aws/realistic.json"
 FAULTS="$ROOT/testdata/aws/faults.json"
 PY=${PYTHON:-python3}
 
-if [ -x /usr/bin/aws ]; then AWS=/usr/bin/aws
+if [ -n "${AWS_CLI:-}" ]; then AWS=$AWS_CLI   # to try another CLI build
+elif [ -x /usr/bin/aws ]; then AWS=/usr/bin/aws
 elif command -v aws >/dev/null 2>&1; then AWS=$(command -v aws)
 else echo "SKIP: no AWS CLI (/usr/bin/aws or aws on PATH)"; exit 77; fi
+AWS_VERSION=$("$AWS" --version 2>&1 | cut -d' ' -f1)
+case "$AWS_VERSION" in
+  aws-cli/1.*) PAGER_FLAG=() ;;             # v1 has no pager and no --no-cli-pager
+  aws-cli/*) PAGER_FLAG=(--no-cli-pager) ;;
+  *) echo "SKIP: $AWS does not run: $AWS_VERSION"; exit 77 ;;
+esac
 command -v curl >/dev/null 2>&1 || { echo "SKIP: curl is missing"; exit 77; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vigil-awscli.XXXXXX")
@@ -118,6 +125,7 @@ printf 'vigil-test-web-identity-token' >"$T/webid.token"
 cat >"$AWS_CONFIG_FILE" <<EOF
 [default]
 region = us-east-1
+cli_timestamp_format = iso8601
 
 [profile wrongsecret]
 region = us-east-1
@@ -182,7 +190,7 @@ step() {  # ID CMD...: runs in the foreground (inside an ordered chain)
 }
 cli() {  # SERVER REGION ARGS...: the AWS CLI against one server
   local port_var="PORT_$1" region=$2; shift 2
-  "$AWS" --endpoint-url "http://127.0.0.1:${!port_var}" --region "$region" --no-cli-pager --output json "$@"
+  "$AWS" --endpoint-url "http://127.0.0.1:${!port_var}" --region "$region" "${PAGER_FLAG[@]}" --output json "$@"
 }
 cli1() { AWS_MAX_ATTEMPTS=1 cli "$@"; }  # no retries: the first error is the answer
 raw() {  # SERVER BATCH: tests/aws/aws_call.py with the test key
@@ -231,6 +239,14 @@ cat >"$T/batch_a.json" <<EOF
  {"id": "alarms_both", "service": "monitoring", "region": "us-east-1", "op": "DescribeAlarms", "params": {"AlarmNames.member.1": "a", "AlarmNamePrefix": "a"}},
  {"id": "alarms_badtoken", "service": "monitoring", "region": "us-east-1", "op": "DescribeAlarms", "params": {"NextToken": "not-a-token"}},
  {"id": "alarms_page1", "service": "monitoring", "region": "us-east-1", "op": "DescribeAlarms"},
+ {"id": "cbor_alarms", "service": "monitoring", "region": "us-east-1", "op": "DescribeAlarms", "protocol": "cbor",
+  "params": {"AlarmNamePrefix": "cis-4.1", "MaxRecords": 1}},
+ {"id": "cbor_badtoken", "service": "monitoring", "region": "us-east-1", "op": "DescribeAlarms", "protocol": "cbor",
+  "params": {"NextToken": "not-a-token"}},
+ {"id": "cbor_garbage", "service": "monitoring", "region": "us-east-1", "op": "DescribeAlarms", "protocol": "cbor",
+  "params": "not a map"},
+ {"id": "json10_for_metric", "service": "monitoring", "region": "us-east-1", "op": "DescribeAlarmsForMetric", "protocol": "json10",
+  "params": {"MetricName": "Api5xx", "Namespace": "App", "Dimensions": [{"Name": "Service", "Value": "api"}]}},
  {"id": "alarm_xregion", "service": "monitoring", "region": "eu-west-1", "op": "PutMetricAlarm",
   "params": {"AlarmName": "bad", "MetricName": "M", "Namespace": "N", "Statistic": "Sum", "Period": "300", "Threshold": "1",
              "ComparisonOperator": "GreaterThanThreshold", "EvaluationPeriods": "1", "AlarmActions.member.1": "$SEC"}},
@@ -290,7 +306,14 @@ cat >"$T/batch_c.json" <<EOF
   "params": {"TopicArn": "arn:aws:sns:eu-west-1:$ACCT:cis-alarms", "Protocol": "email", "Endpoint": "security@example.com", "ReturnSubscriptionArn": "true"}},
  {"id": "alarm_back", "service": "monitoring", "region": "eu-west-1", "op": "DescribeAlarms", "params": {"AlarmNames.member.1": "cis-4.9-config-changes"}},
  {"id": "trail_back", "service": "cloudtrail", "region": "eu-west-1", "op": "DescribeTrails", "params": {"trailNameList": ["eu-data-events"]}},
- {"id": "groups_back", "service": "logs", "region": "eu-west-1", "op": "DescribeLogGroups", "params": {"logGroupNamePrefix": "CloudTrail/"}}
+ {"id": "groups_back", "service": "logs", "region": "eu-west-1", "op": "DescribeLogGroups", "params": {"logGroupNamePrefix": "CloudTrail/"}},
+ {"id": "cbor_put_alarm", "service": "monitoring", "region": "eu-west-1", "op": "PutMetricAlarm", "protocol": "cbor",
+  "params": {"AlarmName": "cbor-math", "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+             "ActionsEnabled": false, "AlarmActions": ["arn:aws:sns:eu-west-1:$ACCT:cis-alarms"],
+             "Metrics": [{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "CISBenchmark", "MetricName": "AWSConfigChanges"}, "Period": 300, "Stat": "Sum"}, "ReturnData": false},
+                         {"Id": "e1", "Expression": "FILL(m1, 0)", "ReturnData": true}]}},
+ {"id": "cbor_alarm_back", "service": "monitoring", "region": "eu-west-1", "op": "DescribeAlarms", "protocol": "cbor",
+  "params": {"AlarmNames": ["cbor-math"]}}
 ]
 EOF
 cat >"$T/batch_d.json" <<EOF
@@ -520,6 +543,7 @@ ok w_back "read back: 1 PendingConfirmation email + 1 confirmed https subscripti
 ok w_back "read back: subscribing again with ReturnSubscriptionArn gives the pending subscription's ARN" "res('subscribe_again')['SubscriptionArn'].startswith('arn:aws:sns:eu-west-1:111111111111:cis-alarms:')"
 ok w_back "read back: the new alarm (INSUFFICIENT_DATA, its action)" "res('alarm_back')['MetricAlarms'][0]['StateValue'] == 'INSUFFICIENT_DATA' and res('alarm_back')['MetricAlarms'][0]['AlarmActions'] == ['arn:aws:sns:eu-west-1:111111111111:cis-alarms']"
 ok w_back "read back: the trail delivers to the new group" "r('trail_back')['data']['trailList'][0]['CloudWatchLogsLogGroupArn'] == '$NEWGROUP'"
+ok w_back "CBOR put-metric-alarm (metric math, actions disabled): empty 200, read back over CBOR" "r('cbor_put_alarm')['status'] == 200 and r('cbor_put_alarm')['bytes'] == 0 and r('cbor_alarm_back')['data']['MetricAlarms'][0]['Metrics'][1]['Expression'] == 'FILL(m1, 0)' and r('cbor_alarm_back')['data']['MetricAlarms'][0]['ActionsEnabled'] is False"
 ok w_back "read back: the new group counts its filter" "[(g['logGroupName'], g['metricFilterCount']) for g in r('groups_back')['data']['logGroups']] == [('CloudTrail/eu-legacy', 1), ('CloudTrail/eu-new', 1)]"
 
 section "request parameters, error paths and wire shapes (aws_call.py)"
@@ -552,6 +576,10 @@ ok batch_a "describe-alarms AlarmNamePrefix cis-4.1: 2 alarms" "names(res('alarm
 ok batch_a "describe-alarms StateValue ALARM: the 4.7 alarm" "names(res('alarms_state')['MetricAlarms'],'AlarmName') == ['cis-4.7-cmk-disable-or-delete']"
 ok batch_a "describe-alarms AlarmTypes.member.1=CompositeAlarm: an empty CompositeAlarms, no MetricAlarms" "res('alarms_comp') == {'CompositeAlarms': ''}"
 ok batch_a "query response shape: <DescribeAlarmsResult>, <member> lists, ISO timestamps, RequestId" "res('alarms_page1')['MetricAlarms'][0]['StateUpdatedTimestamp'].endswith('Z') and r('alarms_page1')['data']['ResponseMetadata']['RequestId'] and r('alarms_page1')['contentType'] == 'text/xml'"
+ok batch_a "CloudWatch over Smithy RPC v2 CBOR: a page of 1, tag-1 timestamps, smithy-protocol header" "r('cbor_alarms')['contentType'] == 'application/cbor' and r('cbor_alarms')['headers']['smithy-protocol'] == 'rpc-v2-cbor' and names(r('cbor_alarms')['data']['MetricAlarms'],'AlarmName') == ['cis-4.1-unauthorized-api-calls'] and isinstance(r('cbor_alarms')['data']['MetricAlarms'][0]['StateUpdatedTimestamp'], float) and r('cbor_alarms')['data']['NextToken']"
+ok batch_a "CloudWatch CBOR error: a CBOR map with __type, x-amzn-query-error InvalidNextToken;Sender" "r('cbor_badtoken')['status'] == 400 and r('cbor_badtoken')['data']['__type'] == 'InvalidNextToken' and r('cbor_badtoken')['headers']['x-amzn-query-error'] == 'InvalidNextToken;Sender'"
+rerr batch_a cbor_garbage "CloudWatch CBOR body that is not a map: SerializationException" SerializationException 400
+ok batch_a "CloudWatch over JSON 1.0 (GraniteServiceVersion20100801 target): the alarm on App/Api5xx" "r('json10_for_metric')['contentType'] == 'application/x-amz-json-1.0' and names(r('json10_for_metric')['data']['MetricAlarms'],'AlarmName') == ['api-5xx-high']"
 rerr batch_a alarms_both "describe-alarms AlarmNames with AlarmNamePrefix: InvalidParameterCombination" InvalidParameterCombination 400
 rerr batch_a alarms_badtoken "describe-alarms with a forged NextToken: InvalidNextToken" InvalidNextToken 400
 rerr batch_a alarm_xregion "put-metric-alarm with a topic of another region: ValidationError" ValidationError 400
@@ -723,7 +751,7 @@ if [ -n "${TIMING:-}" ]; then
 fi
 echo
 if [ "$NFAIL" -eq 0 ]; then
-  echo "PASS: all $NPASS checks passed in ${ELAPSED}s ($("$AWS" --version 2>&1 | cut -d' ' -f1))"
+  echo "PASS: all $NPASS checks passed in ${ELAPSED}s ($AWS_VERSION)"
   exit 0
 fi
 echo "FAIL: $NFAIL of $((NPASS + NFAIL)) checks failed in ${ELAPSED}s:"

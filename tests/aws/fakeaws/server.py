@@ -23,9 +23,9 @@ import urllib.parse
 import uuid
 
 from .wire import (
-    ApiError, MESSAGES, Response, SERVICES, SERVICE_ALIASES, ScenarioError, TARGET_TO_SERVICE,
-    _json_default, api_error, canonical_request, err_code, flat_values, iso_now, parse_authorization,
-    render_error, render_ok, signature, unflatten)
+    ALT_PROTOCOL_SERVICE, CBOR_PATH, MESSAGES, SERVICE_ALIASES, SERVICES, TARGET_TO_SERVICE, ApiError,
+    CborError, Response, ScenarioError, _json_default, api_error, canonical_request, cbor_decode, err_code,
+    flat_values, iso_now, parse_authorization, render_error, render_ok, signature, unflatten)
 from .scenario import State, load_scenario_file
 from .context import Ctx
 from .ops_chain import (
@@ -211,7 +211,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, resp):
         self.send_response(resp.status)
-        self.send_header("Content-Type", resp.content_type)
+        if resp.content_type:
+            self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
         for k, v in resp.headers.items():
             self.send_header(k, v)
@@ -252,8 +253,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for name, value in self.headers.items():
             header_values.setdefault(name.lower(), []).append(value)
         target = (header_values.get("x-amz-target") or [""])[0].strip()
+        cbor_path = CBOR_PATH.match(raw_path)
         form = {}
-        if target == "" and method in ("POST", "GET"):
+        if target == "" and not cbor_path and method in ("POST", "GET"):
             text = body.decode("utf-8", "replace") if method == "POST" else raw_query
             form = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
         auth_value = (header_values.get("authorization") or [None])[0]
@@ -262,6 +264,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if auth is not None:
             service = SERVICE_ALIASES.get(auth["service"], auth["service"])
             region = auth["region"]
+        elif cbor_path:
+            service, region = TARGET_TO_SERVICE.get(cbor_path.group(1)), state.home_region
         elif target:
             service, region = TARGET_TO_SERVICE.get(target.rsplit(".", 1)[0]), state.home_region
         else:
@@ -270,8 +274,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._log(service or "unknown", region if auth else "", "", 400)
             return self._send(Response(400, b'{"__type":"UnknownServiceException","message":"Unknown service"}',
                                        "application/x-amz-json-1.1"))
-        proto = SERVICES[service]["protocol"]
-        if proto == "json":
+        # The request's protocol: the service's own, or a newer one AWS also serves for it.
+        proto, wire = SERVICES[service]["protocol"], None
+        alt = ALT_PROTOCOL_SERVICE.get(service)
+        if cbor_path:
+            wire, op = "cbor", cbor_path.group(2)
+            bad_target = cbor_path.group(1) != alt
+        elif alt and target.startswith(alt + "."):
+            wire, op, bad_target = "json10", target[len(alt) + 1:], False
+        elif proto == "json":
             prefix, _, op = target.rpartition(".")
             bad_target = prefix != SERVICES[service]["target"]
         else:
@@ -280,12 +291,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             if auth_value is not None and auth is None:
                 raise api_error("incomplete", service, "Authorization header is malformed.")
-            if method != "POST" and proto == "json":
+            if method != "POST" and (proto == "json" or wire):
                 raise api_error("unknown_op", service, f"Method {method} is not supported.")
             handler = None if bad_target else OPERATIONS[service].get(op)
             if handler is None:
-                if proto == "json":
-                    raise api_error("unknown_op", service, f"Unknown operation {target!r}.")
+                if proto == "json" or wire:
+                    raise api_error("unknown_op", service, f"Unknown operation {target or raw_path!r}.")
                 raise api_error("unknown_op", service, f"The action {op} is not valid for this web service.")
             if auth is None:
                 if (service, op) not in UNSIGNED_OPS:
@@ -298,7 +309,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise api_error("bad_key", service)
                 with state.lock:
                     identity = authenticate(state, service, method, raw_path, raw_query, header_values, body, auth)
-            if proto == "json":
+            if wire == "cbor":
+                try:
+                    params = cbor_decode(body) if body else {}
+                except CborError as e:
+                    raise ApiError("SerializationException", f"The request body is not valid CBOR: {e}")
+                if not isinstance(params, dict):
+                    raise ApiError("SerializationException", "The request body is not a CBOR map.")
+            elif proto == "json" or wire == "json10":
                 try:
                     params = json.loads(body.decode("utf-8") or "{}")
                 except (UnicodeDecodeError, json.JSONDecodeError):
@@ -309,7 +327,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 params = unflatten(form)
         except ApiError as e:
             self._log(service, region, op, e.status, akid)
-            return self._send(render_error(service, e, request_id))
+            return self._send(render_error(service, e, request_id, wire))
         fault = take_fault(state, service, op, region, params)
         if fault and fault["kind"] == "slow":
             time.sleep(float(fault.get("seconds", 2)))
@@ -322,9 +340,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if ctx.reg is None or not ctx.reg.enabled:
                     raise api_error("bad_key", service)
                 result = handler(ctx)
-            resp = render_ok(service, op, result, request_id)
+            resp = render_ok(service, op, result, request_id, wire)
         except ApiError as e:
-            resp = render_error(service, e, request_id)
+            resp = render_error(service, e, request_id, wire)
         if fault:
             resp = mangle(fault, resp)
         self._log(service, region, op, resp.status, akid, fault["kind"] if fault else None)

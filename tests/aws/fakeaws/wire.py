@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import re
+import struct
 import urllib.parse
 from xml.sax.saxutils import escape as xml_escape
 
@@ -30,6 +31,13 @@ SERVICE_ALIASES = {"cloudwatch": "monitoring", "cloudwatchlogs": "logs", "cloudw
                    "configservice": "config"}
 
 TARGET_TO_SERVICE = {v["target"]: k for k, v in SERVICES.items() if "target" in v}
+# Services that AWS also serves in newer protocols, besides the one vigil uses: the Smithy service
+# name that names them in a JSON 1.0 X-Amz-Target or an RPC v2 CBOR path. Answers in these
+# protocols are "query compatible": the error code also travels in x-amzn-query-error.
+ALT_PROTOCOL_SERVICE = {"monitoring": "GraniteServiceVersion20100801"}
+for _svc, _name in ALT_PROTOCOL_SERVICE.items():
+    TARGET_TO_SERVICE[_name] = _svc
+CBOR_PATH = re.compile(r"^/service/([A-Za-z0-9_]+)/operation/([A-Za-z0-9_]+)$")
 
 # Error codes per class and protocol family: (code, HTTP status). "json" covers the JSON 1.1
 # services unless a service has its own entry.
@@ -282,8 +290,18 @@ class Response:
         self.headers = headers or {}
 
 
-def render_ok(service, op, result, request_id):
-    proto = SERVICES[service]["protocol"]
+def render_ok(service, op, result, request_id, proto=None):
+    """The 200 answer in the service's protocol, or in proto ("json10", "cbor") when the request
+    used one of the newer protocols."""
+    proto = proto or SERVICES[service]["protocol"]
+    if proto == "cbor":
+        body = b"" if result is None else cbor_encode(result)
+        return Response(200, body, "application/cbor" if body else None,
+                        {"smithy-protocol": "rpc-v2-cbor", "x-amzn-RequestId": request_id})
+    if proto == "json10":
+        body = b"{}" if result is None else json.dumps(result, default=_json_default,
+                                                       separators=(",", ":")).encode()
+        return Response(200, body, "application/x-amz-json-1.0", {"x-amzn-RequestId": request_id})
     if proto == "json":
         if result is None:  # an operation without output: AWS answers 200 with an empty body
             body = b""
@@ -301,9 +319,19 @@ def render_ok(service, op, result, request_id):
     return Response(200, text.encode(), "text/xml", {"x-amzn-RequestId": request_id})
 
 
-def render_error(service, err, request_id):
-    proto = SERVICES[service]["protocol"]
+def render_error(service, err, request_id, proto=None):
+    """The error answer in the service's protocol (or proto), with the status AWS uses."""
+    proto = proto or SERVICES[service]["protocol"]
     headers = dict(err.headers)
+    kind = "Sender" if err.status < 500 else "Receiver"
+    if proto in ("cbor", "json10"):
+        payload = {"__type": err.code, "message": err.message}
+        payload.update(err.extra)
+        headers.update({"x-amzn-RequestId": request_id, "x-amzn-query-error": f"{err.code};{kind}"})
+        if proto == "cbor":
+            headers["smithy-protocol"] = "rpc-v2-cbor"
+            return Response(err.status, cbor_encode(payload), "application/cbor", headers)
+        return Response(err.status, json.dumps(payload).encode(), "application/x-amz-json-1.0", headers)
     if proto == "json":
         type_name = ("com.amazon.coral.service#" + err.code) if err.code in CORAL_NAMESPACED else err.code
         payload = {"__type": type_name, SERVICES[service]["msg"]: err.message}
@@ -315,7 +343,6 @@ def render_error(service, err, request_id):
         text = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{err.code}</Code>'
                 f"<Message>{msg}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>")
         return Response(err.status, text.encode(), "text/xml;charset=UTF-8", headers)
-    kind = "Sender" if err.status < 500 else "Receiver"
     ns = SERVICES[service]["xmlns"]
     text = (f'<ErrorResponse xmlns="{ns}">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{err.code}</Code>\n'
             f"    <Message>{msg}</Message>\n  </Error>\n  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n")
@@ -374,3 +401,150 @@ def flat_values(value):
             yield from flat_values(v)
     elif value is not None:
         yield str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# CBOR (RFC 8949), the subset Smithy RPC v2 uses: definite lengths out, both lengths in; tag 1
+# (epoch time) for timestamps; floats out as 64-bit.
+# --------------------------------------------------------------------------------------------
+
+class CborError(ValueError):
+    pass
+
+
+def _cbor_head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([major << 5 | info]) + n.to_bytes(size, "big")
+    raise CborError("integer too large")
+
+
+def cbor_encode(value):
+    out = bytearray()
+
+    def put(v):
+        if v is None:
+            out.append(0xF6)
+        elif v is True or v is False:
+            out.append(0xF5 if v else 0xF4)
+        elif isinstance(v, int):
+            out.extend(_cbor_head(0, v) if v >= 0 else _cbor_head(1, -1 - v))
+        elif isinstance(v, float):
+            out.append(0xFB)
+            out.extend(struct.pack(">d", v))
+        elif isinstance(v, Ts):
+            out.append(0xC1)  # tag 1
+            put(v.json())
+        elif isinstance(v, str):
+            data = v.encode()
+            out.extend(_cbor_head(3, len(data)))
+            out.extend(data)
+        elif isinstance(v, (bytes, bytearray)):
+            out.extend(_cbor_head(2, len(v)))
+            out.extend(v)
+        elif isinstance(v, dict):
+            items = [(k, x) for k, x in v.items() if x is not None]
+            out.extend(_cbor_head(5, len(items)))
+            for k, x in items:
+                put(str(k))
+                put(x)
+        elif isinstance(v, (list, tuple)):
+            out.extend(_cbor_head(4, len(v)))
+            for x in v:
+                put(x)
+        else:
+            raise CborError(f"cannot encode {type(v).__name__}")
+
+    put(value)
+    return bytes(out)
+
+
+_BREAK = object()
+
+
+def cbor_decode(data):
+    """One CBOR data item; tag 1 becomes epoch seconds. Raises CborError on bad input."""
+    pos = 0
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(data):
+            raise CborError("truncated CBOR")
+        chunk = data[pos:pos + n]
+        pos += n
+        return chunk
+
+    def item():
+        first = take(1)[0]
+        major, info = first >> 5, first & 31
+        if first == 0xFF:
+            return _BREAK
+        if major == 7:
+            if info == 20:
+                return False
+            if info == 21:
+                return True
+            if info in (22, 23):
+                return None
+            if info == 25:
+                return struct.unpack(">e", take(2))[0]
+            if info == 26:
+                return struct.unpack(">f", take(4))[0]
+            if info == 27:
+                return struct.unpack(">d", take(8))[0]
+            raise CborError(f"unsupported simple value {info}")
+        if info < 24:
+            n = info
+        elif info in (24, 25, 26, 27):
+            n = int.from_bytes(take(1 << (info - 24)), "big")
+        elif info == 31 and major in (2, 3, 4, 5):
+            n = None  # indefinite length
+        else:
+            raise CborError(f"bad additional information {info}")
+        if major == 0:
+            return n
+        if major == 1:
+            return -1 - n
+        if major in (2, 3):
+            if n is None:
+                parts = []
+                while (part := item()) is not _BREAK:
+                    parts.append(part)
+                raw = b"".join(p if isinstance(p, bytes) else p.encode() for p in parts)
+            else:
+                raw = take(n)
+            if major == 2:
+                return bytes(raw)
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise CborError("text string is not UTF-8")
+        if major == 4:
+            out = []
+            while n is None or len(out) < n:
+                x = item()
+                if x is _BREAK:
+                    if n is None:
+                        break
+                    raise CborError("unexpected break")
+                out.append(x)
+            return out
+        if major == 5:
+            out = {}
+            while n is None or len(out) < n:
+                k = item()
+                if k is _BREAK:
+                    if n is None:
+                        break
+                    raise CborError("unexpected break")
+                out[k] = item()
+            return out
+        value = item()  # major 6, a tag: only 1 (epoch time) means something here
+        return float(value) if n == 1 else value
+
+    result = item()
+    if result is _BREAK or pos != len(data):
+        raise CborError("trailing or misplaced data in CBOR")
+    return result
