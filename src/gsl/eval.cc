@@ -164,11 +164,13 @@ namespace {
 
 // Evidence as the evaluator keeps it: cheap handles, turned into text only for the results
 // that are reported (Materialize).
+// Notes and error texts are views: of string literals, of the filter-pattern cache, or of strings
+// kept in the arena (valid until the arena is cleared, after the result is finished).
 struct LazyEvidence {
   Span span;
   Val value;
   bool has_value = false;
-  std::string note;
+  std::string_view note;
 };
 
 struct Outcome {
@@ -176,7 +178,7 @@ struct Outcome {
   V v = V::kFalse;
   LazyEvidence ev;
   std::vector<LazyEvidence> details;  // why: the elements a `with` kept or dropped, nested
-  std::string error;
+  std::string_view error;
   static Outcome Of(bool b) {
     Outcome o;
     o.v = b ? V::kTrue : V::kFalse;
@@ -185,25 +187,46 @@ struct Outcome {
   bool is_true() const { return v == V::kTrue; }
 };
 
+enum class Op { kEq, kNe, kLt, kGt, kLe, kGe };
+
+// The parser gives one of = != < > <= >=.
+Op ToOp(const std::string& op) {
+  if (op == "!=") return Op::kNe;
+  if (op == "<") return Op::kLt;
+  if (op == ">") return Op::kGt;
+  if (op == "<=") return Op::kLe;
+  if (op == ">=") return Op::kGe;
+  return Op::kEq;
+}
+
+bool EqualsIgnoringCase(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != lower[i]) return false;
+  }
+  return true;
+}
+
 // §6.3: a comparison between a value and a literal.
-bool CompareValues(const Val& left, const std::string& op, const Literal& lit) {
-  bool eq_op = op == "=", ne_op = op == "!=";
+bool CompareValues(const Val& left, Op op, const Literal& lit) {
+  bool eq_op = op == Op::kEq, ne_op = op == Op::kNe;
   if (left.missing_or_null()) return ne_op;
   if (left.kind == Val::Kind::kList || left.kind == Val::Kind::kObject) return false;
   auto ordered = [&](int c) {
-    if (op == "=") return c == 0;
-    if (op == "!=") return c != 0;
-    if (op == "<") return c < 0;
-    if (op == ">") return c > 0;
-    if (op == "<=") return c <= 0;
-    return c >= 0;
+    switch (op) {
+      case Op::kEq: return c == 0;
+      case Op::kNe: return c != 0;
+      case Op::kLt: return c < 0;
+      case Op::kGt: return c > 0;
+      case Op::kLe: return c <= 0;
+      case Op::kGe: return c >= 0;
+    }
+    return false;
   };
   auto num_cmp = [](double a, double b) { return a < b ? -1 : a > b ? 1 : 0; };
   auto truth = [](std::string_view s) -> std::optional<bool> {
-    std::string l(s);
-    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (l == "true") return true;
-    if (l == "false") return false;
+    if (EqualsIgnoringCase(s, "true")) return true;
+    if (EqualsIgnoringCase(s, "false")) return false;
     return std::nullopt;
   };
   switch (left.kind) {
@@ -260,12 +283,7 @@ bool Exists(const Val& v) {
     case Val::Kind::kMissing:
     case Val::Kind::kNull: return false;
     case Val::Kind::kBool: return v.boolean;
-    case Val::Kind::kString: {
-      if (v.str.empty()) return false;
-      std::string l(v.str);
-      for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return l != "false";
-    }
+    case Val::Kind::kString: return !v.str.empty() && !EqualsIgnoringCase(v.str, "false");
     case Val::Kind::kNumber: return true;
     case Val::Kind::kList:
       return v.from_dom ? v.el.get_array().value_unsafe().size() > 0 : !v.list->items.empty();
@@ -321,22 +339,27 @@ class Evaluator {
     return p_.rule_.text.substr(s.begin, s.end - s.begin);
   }
 
-  Outcome Make(bool b, const gsl::Predicate& pr, const Val& v, std::string note = {}) {
+  Outcome Make(bool b, const gsl::Predicate& pr, const Val& v, std::string_view note = {}) {
     Outcome o = Outcome::Of(b);
     if (v.unreadable) touched_unreadable = true;
     if (!trace) return o;  // the fast pass decides; evidence is gathered when it is reported
     o.ev.span = pr.span;
     o.ev.value = v;
     o.ev.has_value = true;
-    o.ev.note = std::move(note);
-    if (v.unreadable) touched_unreadable = true;
+    o.ev.note = note;
     return o;
+  }
+
+  // A note that is only worth its text when evidence is gathered.
+  template <typename F>
+  std::string_view Note(F&& make) {
+    return trace ? arena.Keep(make()) : std::string_view();
   }
 
   Outcome Error(const gsl::Predicate& pr, const Val& v, std::string msg) {
     Outcome o;
     o.v = Outcome::V::kError;
-    o.error = std::move(msg);
+    o.error = arena.Keep(std::move(msg));
     o.ev.span = pr.span;
     o.ev.value = v;
     o.ev.has_value = true;
@@ -351,7 +374,7 @@ class Evaluator {
       out.path = PathString(e.value.path);
       out.value = ToJson(e.value);
     }
-    out.note = e.note;
+    out.note = std::string(e.note);
     return out;
   }
 
@@ -381,7 +404,7 @@ class Evaluator {
       if (lit.type == Literal::Type::kString && lit.text.find('%') != std::string::npos) {
         hit = LikeValue(elem, lit.text);
       } else {
-        hit = CompareValues(elem, "=", lit);
+        hit = CompareValues(elem, Op::kEq, lit);
       }
       if (hit) return Make(true, pr, elem);
     }
@@ -393,6 +416,7 @@ class Evaluator {
         v.kind != Val::Kind::kBool) {
       return false;
     }
+    if (v.kind == Val::Kind::kString) return LikeMatch(v.str, pattern);
     return LikeMatch(ScalarText(v), pattern);
   }
 
@@ -559,14 +583,14 @@ class Evaluator {
               break;
           }
           v = n;
-          if (!note.empty() && !pr.test) return Make(false, pr, v, note);
-          if (!note.empty()) last_note_ = note;
+          if (!note.empty() && !pr.test) return Make(false, pr, v, arena.Keep(std::move(note)));
+          if (!note.empty()) last_note_ = arena.Keep(std::move(note));
           break;
         }
       }
     }
-    std::string note = std::move(last_note_);
-    last_note_.clear();
+    std::string_view note = last_note_;
+    last_note_ = {};
     if (with_details) {
       // The chain went through `with`: explain the verdict by the elements it kept or dropped.
       Outcome o = PredicateTest(pr, v, note);
@@ -576,7 +600,7 @@ class Evaluator {
     return PredicateTest(pr, v, note);
   }
 
-  Outcome PredicateTest(const gsl::Predicate& pr, const Val& v, const std::string& note) {
+  Outcome PredicateTest(const gsl::Predicate& pr, const Val& v, std::string_view note) {
     if (!pr.test) {
       // A bare chain is an existence test (§6.2); a `with` result is true when non-empty.
       return Make(Exists(v), pr, v, note);
@@ -584,15 +608,19 @@ class Evaluator {
     const Test& t = *pr.test;
     switch (t.type) {
       case Test::Type::kCompare:
-        return Make(CompareValues(v, t.op, t.literal), pr, v, note);
+        return Make(CompareValues(v, ToOp(t.op), t.literal), pr, v, note);
       case Test::Type::kLike:
         return Make(LikeValue(v, t.literal.text), pr, v);
       case Test::Type::kRegex: {
         bool hit = false;
         if (v.kind == Val::Kind::kString || v.kind == Val::Kind::kNumber ||
             v.kind == Val::Kind::kBool) {
-          std::string s = ScalarText(v);
-          hit = RE2::PartialMatch(s, *p_.regexes_.at(&t));
+          const RE2& re = *p_.regexes_.at(&t);
+          if (v.kind == Val::Kind::kString) {
+            hit = RE2::PartialMatch(re2::StringPiece(v.str.data(), v.str.size()), re);
+          } else {
+            hit = RE2::PartialMatch(ScalarText(v), re);
+          }
         }
         return Make(hit, pr, v);
       }
@@ -601,7 +629,7 @@ class Evaluator {
           return Make(false, pr, v);
         }
         for (const Literal& l : t.literals) {
-          if (CompareValues(v, "=", l)) return Make(true, pr, v);
+          if (CompareValues(v, Op::kEq, l)) return Make(true, pr, v);
         }
         return Make(false, pr, v);
       }
@@ -617,10 +645,10 @@ class Evaluator {
           when = EpochToSeconds(v.is_int ? static_cast<double>(v.integer) : v.number);
         }
         double limit = AddUnits(now_, t.amount, t.unit);
-        std::string n2 = fmt::format("compared with {}", FormatTime(limit));
-        if (!when) return Make(false, pr, v, "not a date; " + n2);
+        auto compared = [&] { return fmt::format("compared with {}", FormatTime(limit)); };
+        if (!when) return Make(false, pr, v, Note([&] { return "not a date; " + compared(); }));
         bool hit = t.type == Test::Type::kBefore ? *when < limit : *when > limit;
-        return Make(hit, pr, v, n2);
+        return Make(hit, pr, v, Note(compared));
       }
       case Test::Type::kQuantifier: {
         bool all = t.op == "contain-all", none = t.op == "contain-none";
@@ -639,9 +667,11 @@ class Evaluator {
           return !decided.has_value();
         });
         if (decided) return std::move(*decided);
-        return Make(all || none, pr, v,
-                    count == 0 ? "empty list"
-                               : fmt::format("{} of {} elements", all ? "all" : "none", count));
+        return Make(all || none, pr, v, Note([&] {
+                      return count == 0 ? std::string("empty list")
+                                        : fmt::format("{} of {} elements", all ? "all" : "none",
+                                                      count);
+                    }));
       }
     }
     return Make(false, pr, v);
@@ -782,7 +812,7 @@ class Evaluator {
   const Program& p_;
   const EvalOptions& o_;
   double now_;
-  std::string last_note_;
+  std::string_view last_note_;  // kept in the arena
 
   std::unordered_map<std::string, std::pair<bool, std::string>> pattern_cache_;
 };
@@ -802,16 +832,20 @@ bool Unreadable(simdjson::dom::element e) {
 
 std::string Message(const Evidence& ev) {
   if (ev.path.empty()) return ev.expr;
-  return fmt::format("{} ({} = {})", ev.expr, ev.path, ev.value);
+  std::string out;
+  out.reserve(ev.expr.size() + ev.path.size() + ev.value.size() + 6);
+  out.append(ev.expr).append(" (").append(ev.path).append(" = ").append(ev.value).append(")");
+  return out;
 }
 
-Result Finish(Result r, Evaluator& ev, const Rule& rule, const Outcome& o, bool gap,
-              const std::string& unreadable_reason = {}) {
+// Fills in the status, evidence and message of `r` from the body's outcome.
+void Finish(Result& r, Evaluator& ev, const Rule& rule, const Outcome& o, bool gap,
+            const std::string& unreadable_reason = {}) {
   if (o.v == Outcome::V::kError) {
     r.status = Status::kError;
     if (ev.trace) r.evidence.push_back(ev.Materialize(o.ev));
     r.message = o.error;
-    return r;
+    return;
   }
   bool valid = o.is_true() != rule.negated;
   r.status = valid ? Status::kPassed : Status::kFailed;
@@ -828,7 +862,6 @@ Result Finish(Result r, Evaluator& ev, const Rule& rule, const Outcome& o, bool 
   } else if (!r.evidence.empty()) {
     r.message = Message(r.evidence.front());
   }
-  return r;
 }
 
 }  // namespace
@@ -851,6 +884,8 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     return out;
   }
   bool gap = inv.HasGap(rule.entity_type);
+  // Decided once per type at load: most types never carry `chainReadable: false`.
+  bool may_be_unreadable = inv.HasUnreadable(rule.entity_type);
   const auto& entities = inv.Entities(rule.entity_type);
   if (rule.list_target) {
     ev.arena.Clear();
@@ -860,7 +895,7 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     bool any_unreadable = false;
     std::string reasons;
     for (size_t i = 0; i < entities.size(); ++i) {
-      bool u = Unreadable(entities[i]);
+      bool u = may_be_unreadable && Unreadable(entities[i]);
       any_unreadable |= u;
       if (u) {
         std::string why = Str(entities[i], "chainUnreadableReason");
@@ -893,7 +928,8 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
         if (r.status == Status::kError || options.evidence_for_passed) {
           r.evidence.push_back(ev.Materialize(w.ev));
         }
-        r.message = w.v == Outcome::V::kError ? w.error : "the where filter is false";
+        r.message = w.v == Outcome::V::kError ? std::string(w.error)
+                                              : std::string("the where filter is false");
         out.push_back(std::move(r));
         return out;
       }
@@ -902,36 +938,42 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     Outcome o = ev.Expr(rule.body, entity);
     // For List<T>: no-data only when nothing passed and some item is unreadable.
     ev.touched_unreadable = any_unreadable;
-    out.push_back(Finish(std::move(r), ev, rule, o, gap, reasons));
+    Finish(r, ev, rule, o, gap, reasons);
+    out.push_back(std::move(r));
     return out;
   }
   out.reserve(entities.size());
   for (simdjson::dom::element e : entities) {
-    Val entity = FromDom(e, nullptr, Unreadable(e));
-    // First a fast pass without evidence; then, for a result that is reported with evidence, a
-    // second pass that gathers it (the filter-pattern decisions are cached by then).
-    auto run = [&](bool trace) -> Result {
+    Val entity = FromDom(e, nullptr, may_be_unreadable && Unreadable(e));
+    // First a fast pass without evidence or paths; then, for a result that is reported with
+    // evidence, a second pass that gathers them (the filter-pattern decisions are cached by then).
+    auto run = [&](bool trace, Result& x) {
       ev.arena.Clear();
+      ev.arena.set_paths(trace);
       ev.trace = trace;
-      Result x;
       if (rule.where) {
         ev.touched_unreadable = false;
         Outcome w = ev.Expr(*rule.where, entity);
         if (!w.is_true()) {
           x.status = w.v == Outcome::V::kError ? Status::kError : Status::kSkipped;
           if (trace) x.evidence.push_back(ev.Materialize(w.ev));
-          x.message = w.v == Outcome::V::kError ? w.error : "the where filter is false";
-          return x;
+          x.message = w.v == Outcome::V::kError ? std::string(w.error)
+                                                : std::string("the where filter is false");
+          return;
         }
       }
       ev.touched_unreadable = false;
       Outcome o = ev.Expr(rule.body, entity);
-      return Finish(std::move(x), ev, rule, o, gap,
-                    entity.unreadable ? Str(e, "chainUnreadableReason") : std::string());
+      Finish(x, ev, rule, o, gap,
+             entity.unreadable ? Str(e, "chainUnreadableReason") : std::string());
     };
-    Result fast = run(false);
-    bool wants = fast.status != Status::kPassed && fast.status != Status::kSkipped;
-    Result& r = out.emplace_back(wants || options.evidence_for_passed ? run(true) : std::move(fast));
+    Result& r = out.emplace_back();
+    run(false, r);
+    bool wants = r.status != Status::kPassed && r.status != Status::kSkipped;
+    if (wants || options.evidence_for_passed) {
+      r = Result();
+      run(true, r);
+    }
     // The entity's names are set once, on the result that is kept.
     r.entity_type = rule.entity_type;
     r.entity_id = Str(e, "id");

@@ -88,7 +88,24 @@ Status Inventory::Index(const std::string& name) {
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: expected an object", name, type,
                                            i));
       }
-      if (obj["id"].get_string().get(eid) || eid.empty()) {
+      // One walk over the members finds the id and the chainReadable flag (first occurrences,
+      // as lookups by key would).
+      simdjson::dom::element id_el, readable_el;
+      bool has_id = false, has_readable = false;
+      for (auto it = obj.begin(), end = obj.end(); it != end && !(has_id && has_readable); ++it) {
+        if (!has_id && it.key_equals("id")) {
+          id_el = it.value();
+          has_id = true;
+        } else if (!has_readable && it.key_equals("chainReadable")) {
+          readable_el = it.value();
+          has_readable = true;
+        }
+      }
+      bool readable = true;
+      if (has_readable && !readable_el.get_bool().get(readable) && !readable) {
+        unreadable_.insert(type);
+      }
+      if (!has_id || id_el.get_string().get(eid) || eid.empty()) {
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: an entity needs a non-empty "
                                            "string \"id\"",
                                            name, type, i));

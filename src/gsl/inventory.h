@@ -36,6 +36,9 @@ class Inventory {
   const std::vector<simdjson::dom::element>& Entities(const std::string& type) const;
   // Entity types with a recorded permission gap: their failures are reported as no-data.
   bool HasGap(const std::string& type) const { return gaps_.count(type) > 0; }
+  // Whether some entity of the type has `"chainReadable": false` (its monitoring chain could not
+  // be read); decided once at load, so that evaluation looks at the flag only for such types.
+  bool HasUnreadable(const std::string& type) const { return unreadable_.count(type) > 0; }
   std::vector<std::string> Types() const;
   size_t EntityCount() const;
 
@@ -49,6 +52,7 @@ class Inventory {
   std::string account_id_, account_name_;
   std::map<std::string, std::vector<simdjson::dom::element>> by_type_;
   std::set<std::string> gaps_;
+  std::set<std::string> unreadable_;
 };
 
 }  // namespace vigil::gsl

@@ -65,8 +65,9 @@ Val Member(const Val& v, std::string_view key, Arena& arena) {
   if (v.kind != Val::Kind::kObject) return missing;
   if (v.from_dom) {
     simdjson::dom::object obj = v.el.get_object().value_unsafe();
-    for (auto field : obj) {
-      if (field.key == key) return FromDom(field.value, arena.Path(v.path, field.key), v.unreadable);
+    for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+      // key_equals compares lengths before bytes: most keys differ in length.
+      if (it.key_equals(key)) return FromDom(it.value(), arena.Path(v.path, it.key()), v.unreadable);
     }
     return missing;
   }

@@ -54,7 +54,12 @@ struct Val {
 };
 
 // Bump allocation that keeps its memory across Clear(): one evaluation per entity would
-// otherwise spend its time in malloc and free.
+// otherwise spend its time in malloc and free. A reused object is reset by Recycle(), which keeps
+// the capacity of its vectors.
+inline void Recycle(PathNode&) {}  // always assigned whole by Arena::Path
+inline void Recycle(SynthList& l) { l.items.clear(); }
+inline void Recycle(SynthObject& o) { o.members.clear(); }
+
 template <typename T>
 class Pool {
  public:
@@ -62,22 +67,27 @@ class Pool {
     if (used_ == blocks_.size() * kBlock) blocks_.push_back(std::make_unique<T[]>(kBlock));
     T* p = &blocks_[used_ / kBlock][used_ % kBlock];
     ++used_;
+    if (used_ <= dirty_) {
+      Recycle(*p);
+    } else {
+      dirty_ = used_;
+    }
     return p;
   }
-  void Clear() {
-    for (size_t i = 0; i < used_; ++i) blocks_[i / kBlock][i % kBlock] = T{};
-    used_ = 0;
-  }
+  void Clear() { used_ = 0; }
 
  private:
   static constexpr size_t kBlock = 256;
   std::vector<std::unique_ptr<T[]>> blocks_;
   size_t used_ = 0;
+  size_t dirty_ = 0;  // objects [0, dirty_) have been handed out before
 };
 
 class Arena {
  public:
+  // A path node, or nullptr when paths are off (a pass that only decides needs no evidence).
   const PathNode* Path(const PathNode* parent, std::string_view key, int64_t index = -1) {
+    if (!paths_) return nullptr;
     PathNode* n = nodes_.New();
     *n = PathNode{parent, key, index};
     return n;
@@ -91,12 +101,15 @@ class Arena {
     objects_.Clear();
     strings_.clear();
   }
+  // Whether Path() records paths (on by default).
+  void set_paths(bool on) { paths_ = on; }
 
  private:
   Pool<PathNode> nodes_;
   Pool<SynthList> lists_;
   Pool<SynthObject> objects_;
   std::deque<std::string> strings_;
+  bool paths_ = true;
 };
 
 // A value for a DOM element.
