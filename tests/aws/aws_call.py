@@ -30,7 +30,8 @@ sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fakeaws import wire  # noqa: E402  (the server's package, next to this file)
 
-QUERY_VERSIONS = {"monitoring": "2010-08-01", "sns": "2010-03-31", "sts": "2011-06-15", "ec2": "2016-11-15"}
+QUERY_VERSIONS = {"monitoring": "2010-08-01", "sns": "2010-03-31", "sts": "2011-06-15", "ec2": "2016-11-15",
+                  "iam": "2010-05-08"}
 
 
 def xml_to_data(elem):

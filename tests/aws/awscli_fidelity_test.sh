@@ -58,6 +58,7 @@ ORGTRAIL=arn:aws:cloudtrail:us-east-1:999999999999:trail/org-trail
 SEC=arn:aws:sns:us-east-1:$ACCT:security-alerts
 NEWGROUP=arn:aws:logs:eu-west-1:$ACCT:log-group:CloudTrail/eu-new:*
 CWLROLE=arn:aws:iam::$ACCT:role/CloudTrail_CloudWatchLogs_Role
+TRUST='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
 CIS49='{ ($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder)) }'
 
 # ---- servers: A realistic, B faults.json, C scratch copy for writes, D one fault per kind, E skew --
@@ -307,6 +308,14 @@ cat >"$T/batch_c.json" <<EOF
  {"id": "alarm_back", "service": "monitoring", "region": "eu-west-1", "op": "DescribeAlarms", "params": {"AlarmNames.member.1": "cis-4.9-config-changes"}},
  {"id": "trail_back", "service": "cloudtrail", "region": "eu-west-1", "op": "DescribeTrails", "params": {"trailNameList": ["eu-data-events"]}},
  {"id": "groups_back", "service": "logs", "region": "eu-west-1", "op": "DescribeLogGroups", "params": {"logGroupNamePrefix": "CloudTrail/"}},
+ {"id": "actions_back", "service": "monitoring", "region": "us-east-1", "op": "DescribeAlarms", "params": {"AlarmNames.member.1": "cis-4.4-iam-policy-changes"}},
+ {"id": "role_again", "service": "iam", "region": "us-east-1", "op": "CreateRole",
+  "params": {"RoleName": "vigil-cwl-delivery", "AssumeRolePolicyDocument": "{\"Statement\": []}"}},
+ {"id": "policy_norole", "service": "iam", "region": "us-east-1", "op": "PutRolePolicy",
+  "params": {"RoleName": "no-such-role", "PolicyName": "p", "PolicyDocument": "{\"Statement\": []}"}},
+ {"id": "policy_malformed", "service": "iam", "region": "us-east-1", "op": "PutRolePolicy",
+  "params": {"RoleName": "vigil-cwl-delivery", "PolicyName": "p", "PolicyDocument": "not json"}},
+ {"id": "scenario_role", "service": "iam", "region": "us-east-1", "op": "GetRole", "params": {"RoleName": "vigil-audit"}},
  {"id": "cbor_put_alarm", "service": "monitoring", "region": "eu-west-1", "op": "PutMetricAlarm", "protocol": "cbor",
   "params": {"AlarmName": "cbor-math", "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
              "ActionsEnabled": false, "AlarmActions": ["arn:aws:sns:eu-west-1:$ACCT:cis-alarms"],
@@ -347,6 +356,11 @@ writes_chain() {  # server C, a scratch copy: each write, then the reads that sh
     --alarm-actions "arn:aws:sns:eu-west-1:$ACCT:cis-alarms"
   step w_update_trail cli C eu-west-1 cloudtrail update-trail --name eu-data-events \
     --cloud-watch-logs-log-group-arn "$NEWGROUP" --cloud-watch-logs-role-arn "$CWLROLE"
+  step w_enable_actions cli C us-east-1 cloudwatch enable-alarm-actions --alarm-names cis-4.4-iam-policy-changes
+  step w_create_role  cli C us-east-1 iam create-role --role-name vigil-cwl-delivery --assume-role-policy-document "$TRUST"
+  step w_role_policy  cli C us-east-1 iam put-role-policy --role-name vigil-cwl-delivery --policy-name cwl-delivery \
+    --policy-document '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]}'
+  step w_get_role     cli C us-east-1 iam get-role --role-name vigil-cwl-delivery
   step w_back raw C "$T/batch_c.json"
 }
 faults_chain() {  # server B: the first call uses up one of the two throttles, the second the other
@@ -544,6 +558,13 @@ ok w_back "read back: subscribing again with ReturnSubscriptionArn gives the pen
 ok w_back "read back: the new alarm (INSUFFICIENT_DATA, its action)" "res('alarm_back')['MetricAlarms'][0]['StateValue'] == 'INSUFFICIENT_DATA' and res('alarm_back')['MetricAlarms'][0]['AlarmActions'] == ['arn:aws:sns:eu-west-1:111111111111:cis-alarms']"
 ok w_back "read back: the trail delivers to the new group" "r('trail_back')['data']['trailList'][0]['CloudWatchLogsLogGroupArn'] == '$NEWGROUP'"
 ok w_back "CBOR put-metric-alarm (metric math, actions disabled): empty 200, read back over CBOR" "r('cbor_put_alarm')['status'] == 200 and r('cbor_put_alarm')['bytes'] == 0 and r('cbor_alarm_back')['data']['MetricAlarms'][0]['Metrics'][1]['Expression'] == 'FILL(m1, 0)' and r('cbor_alarm_back')['data']['MetricAlarms'][0]['ActionsEnabled'] is False"
+ok w_enable_actions "cloudwatch enable-alarm-actions on the 4.4 alarm" "j is None"
+ok w_create_role "iam create-role (global, signed for us-east-1): the role ARN" "j['Role']['Arn'] == 'arn:aws:iam::111111111111:role/vigil-cwl-delivery' and j['Role']['RoleId'].startswith('AROA')"
+ok w_role_policy "iam put-role-policy" "j is None"
+ok w_get_role "iam get-role: the trust policy back (URL-encoded on the wire, decoded by the CLI)" "j['Role']['AssumeRolePolicyDocument']['Statement'][0]['Principal']['Service'] == 'cloudtrail.amazonaws.com'"
+ok w_back "read back: the 4.4 alarm's actions are enabled" "res('actions_back')['MetricAlarms'][0]['ActionsEnabled'] == 'true'"
+ok w_back "IAM errors: EntityAlreadyExists 409, NoSuchEntity 404, MalformedPolicyDocument 400" "(r('role_again')['error'], r('role_again')['status'], r('policy_norole')['error'], r('policy_norole')['status'], r('policy_malformed')['error']) == ('EntityAlreadyExists', 409, 'NoSuchEntity', 404, 'MalformedPolicyDocument')"
+ok w_back "IAM GetRole knows the scenario's roles" "res('scenario_role')['Role']['RoleId'] == 'AROAVIGILTESTAUDIT001'"
 ok w_back "read back: the new group counts its filter" "[(g['logGroupName'], g['metricFilterCount']) for g in r('groups_back')['data']['logGroups']] == [('CloudTrail/eu-legacy', 1), ('CloudTrail/eu-new', 1)]"
 
 section "request parameters, error paths and wire shapes (aws_call.py)"

@@ -1,7 +1,11 @@
-"""Handlers for AWS Config, STS, Organizations and EC2 (same contract as ops_chain)."""
+"""Handlers for AWS Config, STS, IAM (the few calls remediation makes), Organizations and EC2
+(same contract as ops_chain)."""
 
+import hashlib
 import hmac
+import json
 import re
+import urllib.parse
 
 from .wire import ApiError, Ts, api_error, as_bool, as_list, parse_time
 from .scenario import SCENARIO_TIME
@@ -133,6 +137,68 @@ def op_assume_role_with_web_identity(ctx):
 # --------------------------------------------------------------------------------------------
 # Organizations
 # --------------------------------------------------------------------------------------------
+
+
+def _iam_role_view(role):
+    out = {k: v for k, v in role.items() if not k.startswith("_")}
+    out["CreateDate"] = Ts(role["CreateDate"])
+    if "AssumeRolePolicyDocument" in out:  # IAM returns policy documents URL-encoded
+        out["AssumeRolePolicyDocument"] = urllib.parse.quote(out["AssumeRolePolicyDocument"], safe="")
+    return out
+
+
+def _policy_document(ctx, text):
+    try:
+        doc = json.loads(text or "")
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict) or "Statement" not in doc:
+        raise ApiError("MalformedPolicyDocument", "The policy document is not valid JSON with a Statement.", 400)
+    return text
+
+
+def _iam_role(ctx, name):
+    if not name:
+        raise ctx.invalid("1 validation error detected: Value null at 'roleName' failed to satisfy constraint: "
+                          "Member must not be null")
+    role = ctx.account.iam_roles.get(name)
+    if role is None:
+        raise ApiError("NoSuchEntity", f"The role with name {name} cannot be found.", 404)
+    return role
+
+
+def op_create_role(ctx):
+    name, path = ctx.p("RoleName"), ctx.p("Path", "/")
+    if not isinstance(name, str) or not re.fullmatch(r"[\w+=,.@-]{1,64}", name):
+        raise ctx.invalid(f"1 validation error detected: Value '{name}' at 'roleName' failed to satisfy constraint")
+    if not re.fullmatch(r"/([\x21-\x7e]*/)?", path):
+        raise ctx.invalid(f"The specified value for path is invalid: {path}")
+    trust = _policy_document(ctx, ctx.p("AssumeRolePolicyDocument"))
+    if name in ctx.account.iam_roles:
+        raise ApiError("EntityAlreadyExists", f"Role with name {name} already exists.", 409)
+    role = {"Path": path, "RoleName": name,
+            "RoleId": "AROA" + hashlib.sha1(f"{ctx.account.id}/{name}".encode()).hexdigest()[:17].upper(),
+            "Arn": f"arn:{ctx.state.partition}:iam::{ctx.account.id}:role{path}{name}",
+            "CreateDate": ctx.state.now(), "AssumeRolePolicyDocument": trust,
+            "MaxSessionDuration": as_int(ctx, "maxSessionDuration", ctx.p("MaxSessionDuration"), 3600, 43200) or 3600,
+            "_policies": {}}
+    if ctx.p("Description") is not None:
+        role["Description"] = ctx.p("Description")
+    ctx.account.iam_roles[name] = role
+    return {"Role": _iam_role_view(role)}
+
+
+def op_get_role(ctx):
+    return {"Role": _iam_role_view(_iam_role(ctx, ctx.p("RoleName")))}
+
+
+def op_put_role_policy(ctx):
+    role = _iam_role(ctx, ctx.p("RoleName"))
+    policy_name = ctx.p("PolicyName")
+    if not isinstance(policy_name, str) or not re.fullmatch(r"[\w+=,.@-]{1,128}", policy_name):
+        raise ctx.invalid(f"1 validation error detected: Value '{policy_name}' at 'policyName' failed to satisfy constraint")
+    role["_policies"][policy_name] = _policy_document(ctx, ctx.p("PolicyDocument"))
+    return None
 
 
 def op_list_accounts(ctx):

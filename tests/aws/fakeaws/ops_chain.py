@@ -473,6 +473,29 @@ def op_put_metric_alarm(ctx):
     return None
 
 
+def _set_alarm_actions(ctx, enabled):
+    names = as_list(ctx.p("AlarmNames"))
+    if not names:
+        raise ApiError("MissingParameter", "The request must contain the parameter AlarmNames.")
+    if len(names) > 100:
+        raise ctx.invalid("1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: "
+                          "Member must have length less than or equal to 100")
+    for name in names:  # names without an alarm are ignored, as CloudWatch does
+        for table in (ctx.reg.alarms, ctx.reg.composites):
+            if name in table:
+                table[name]["ActionsEnabled"] = enabled
+                table[name]["AlarmConfigurationUpdatedTimestamp"] = ctx.state.now()
+    return None
+
+
+def op_enable_alarm_actions(ctx):
+    return _set_alarm_actions(ctx, True)
+
+
+def op_disable_alarm_actions(ctx):
+    return _set_alarm_actions(ctx, False)
+
+
 # --------------------------------------------------------------------------------------------
 # SNS
 # --------------------------------------------------------------------------------------------

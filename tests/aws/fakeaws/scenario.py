@@ -94,6 +94,7 @@ class Account:
         self.org_trails = []       # trails of other accounts visible here (organization trails)
         self.external_topics = {}  # topic ARN -> topic of another account
         self.organization = None
+        self.iam_roles = {}        # role name -> IAM Role (GetRole shape) plus "_policies"
 
 
 def load_scenario_file(path, depth=0):
@@ -158,6 +159,13 @@ class State:
             self.accounts[acct_id] = self._load_account(acct_id, _dict(body, f"scenario.accounts.{acct_id}"),
                                                         f"scenario.accounts.{acct_id}", primary)
         self.faults = self._load_faults(s.get("faults", []))
+        for arn, role in self.roles.items():  # the scenario's roles also exist in IAM
+            parts = arn_parts(arn)
+            path, _, name = parts[4][len("role/"):].rpartition("/")
+            self.account(parts[3]).iam_roles[name] = {
+                "Path": "/" + path + "/" if path else "/", "RoleName": name, "RoleId": role["roleId"],
+                "Arn": arn, "CreateDate": SCENARIO_TIME, "MaxSessionDuration": role["maxSessionDuration"],
+                "_policies": {}}
 
     # -- loading -------------------------------------------------------------------------------
     @staticmethod

@@ -30,13 +30,14 @@ from .scenario import State, load_scenario_file
 from .context import Ctx
 from .ops_chain import (
     op_create_log_group, op_create_topic, op_describe_alarms, op_describe_alarms_for_metric,
-    op_describe_log_groups, op_describe_metric_filters, op_describe_trails, op_get_event_selectors,
-    op_get_topic_attributes, op_get_trail_status, op_list_subscriptions_by_topic, op_list_topics,
-    op_list_trails, op_put_metric_alarm, op_put_metric_filter, op_subscribe, op_update_trail, sub_view)
+    op_describe_log_groups, op_describe_metric_filters, op_describe_trails, op_disable_alarm_actions,
+    op_enable_alarm_actions, op_get_event_selectors, op_get_topic_attributes, op_get_trail_status,
+    op_list_subscriptions_by_topic, op_list_topics, op_list_trails, op_put_metric_alarm, op_put_metric_filter,
+    op_subscribe, op_update_trail, sub_view)
 from .ops_account import (
-    op_assume_role, op_assume_role_with_web_identity, op_describe_configuration_recorder_status,
+    op_assume_role, op_assume_role_with_web_identity, op_create_role, op_describe_configuration_recorder_status,
     op_describe_configuration_recorders, op_describe_delivery_channels, op_describe_regions,
-    op_get_caller_identity, op_list_accounts)
+    op_get_caller_identity, op_get_role, op_list_accounts, op_put_role_policy)
 
 OPERATIONS = {
     "cloudtrail": {"DescribeTrails": op_describe_trails, "ListTrails": op_list_trails,
@@ -45,7 +46,8 @@ OPERATIONS = {
     "logs": {"DescribeLogGroups": op_describe_log_groups, "DescribeMetricFilters": op_describe_metric_filters,
              "PutMetricFilter": op_put_metric_filter, "CreateLogGroup": op_create_log_group},
     "monitoring": {"DescribeAlarms": op_describe_alarms, "DescribeAlarmsForMetric": op_describe_alarms_for_metric,
-                   "PutMetricAlarm": op_put_metric_alarm},
+                   "PutMetricAlarm": op_put_metric_alarm,
+                   "EnableAlarmActions": op_enable_alarm_actions, "DisableAlarmActions": op_disable_alarm_actions},
     "sns": {"ListTopics": op_list_topics, "ListSubscriptionsByTopic": op_list_subscriptions_by_topic,
             "GetTopicAttributes": op_get_topic_attributes, "CreateTopic": op_create_topic,
             "Subscribe": op_subscribe},
@@ -56,6 +58,7 @@ OPERATIONS = {
             "AssumeRoleWithWebIdentity": op_assume_role_with_web_identity},
     "organizations": {"ListAccounts": op_list_accounts},
     "ec2": {"DescribeRegions": op_describe_regions},
+    "iam": {"CreateRole": op_create_role, "GetRole": op_get_role, "PutRolePolicy": op_put_role_policy},
 }
 
 ACTION_TO_SERVICE = {op: svc for svc, ops in OPERATIONS.items()
@@ -470,7 +473,9 @@ def snapshot(state):
                             "Subscriptions": [sub_view(s) for s in t["Subscriptions"]]}
                            for t in r.topics.values()],
                 "configurationRecorders": r.recorders, "deliveryChannels": r.channels}
-        out[acct_id] = {"regions": regions}
+        out[acct_id] = {"regions": regions, "iamRoles": [
+            dict({k: v for k, v in r.items() if k != "_policies"}, RolePolicies=r["_policies"])
+            for r in acct.iam_roles.values()]}
     return {"accounts": out}
 
 

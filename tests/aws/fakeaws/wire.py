@@ -24,6 +24,7 @@ SERVICES = {
     "monitoring": {"protocol": "query", "xmlns": "http://monitoring.amazonaws.com/doc/2010-08-01/"},
     "sns": {"protocol": "query", "xmlns": "http://sns.amazonaws.com/doc/2010-03-31/"},
     "sts": {"protocol": "query", "xmlns": "https://sts.amazonaws.com/doc/2011-06-15/"},
+    "iam": {"protocol": "query", "xmlns": "https://iam.amazonaws.com/doc/2010-05-08/"},
     "ec2": {"protocol": "ec2", "xmlns": "http://ec2.amazonaws.com/doc/2016-11-15/"},
 }
 
@@ -49,6 +50,7 @@ _ERR = {
                       "sts": ("AccessDenied", 403), "sns": ("AuthorizationError", 403),
                       "ec2": ("UnauthorizedOperation", 403)},
     "http500": {"json": ("InternalFailure", 500), "monitoring": ("InternalServiceError", 500),
+                "iam": ("ServiceFailure", 500),
                 "sts": ("InternalFailure", 500), "sns": ("InternalError", 500),
                 "ec2": ("InternalError", 500)},
     "http503": {"json": ("ServiceUnavailable", 503), "logs": ("ServiceUnavailableException", 503),
@@ -108,9 +110,11 @@ OPT_IN_VALUES = ENABLED + ("not-opted-in",)
 
 
 def err_code(kind, service):
+    """(code, HTTP status) of an error class for a service; the STS column stands for every
+    query service without its own entry (IAM)."""
     table = _ERR[kind]
     proto = SERVICES[service]["protocol"]
-    return table.get(service) or table.get("json" if proto == "json" else service) or table["json"]
+    return table.get(service) or table.get("json" if proto == "json" else "sts") or table["json"]
 
 
 class ApiError(Exception):
