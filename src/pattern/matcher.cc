@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <tuple>
@@ -29,20 +30,28 @@ struct Literal {
   bool simple = true;
 };
 
-struct Prefilter {
-  bool active = false;
+// One clause: the event must contain one of these literals.
+struct Clause {
   std::vector<Literal> any_of;
   std::vector<int> ids;  // any_of's literals in the engine's LiteralScanner
+};
+
+// A conjunction of clauses: `{ $.eventSource = s3.amazonaws.com && ($.eventName = A || ...) }`
+// needs both "s3.amazonaws.com" and one of the names, which rejects far more events than either
+// clause alone.
+struct Prefilter {
+  bool active = false;
+  std::vector<Clause> all_of;
 };
 
 bool Contains(std::string_view hay, std::string_view needle);
 
 // Finds which of many literals occur in a text in one pass (memmem per literal would scan the
-// text once per literal: the 15 CIS patterns have 66). Every 4-byte gram of every literal of at
-// least kMinKeyed bytes is keyed by a 16-bit hash in a 64 Kibit bitmap, and the text is sampled
-// every `stride_` bytes, where stride_ is the shortest such literal's length minus 3: each
-// occurrence then contains a sampled gram, and the bitmap rejects almost every sample at once.
-// Shorter literals use memmem.
+// text once per literal: the 15 CIS patterns have 96). The text is sampled every `stride_` bytes,
+// where stride_ is the shortest keyed literal's length minus 3 (at most 8); each literal of at
+// least kMinKeyed bytes keys `stride_` consecutive 4-byte grams by a 16-bit hash in a 64 Kibit
+// bitmap, so that each occurrence contains a sampled keyed gram, and the bitmap rejects almost
+// every sample at once. Shorter literals use memchr.
 class LiteralScanner {
  public:
   static constexpr size_t kMinKeyed = 8;
@@ -64,16 +73,58 @@ class LiteralScanner {
       const std::string& l = lits_[i];
       if (l.size() < kMinKeyed) {
         short_.push_back(static_cast<int>(i));
-        continue;
+      } else {
+        stride_ = std::min(stride_, l.size() - 3);
       }
-      stride_ = std::min(stride_, l.size() - 3);
+    }
+    // Any `stride_` consecutive gram offsets of a literal hold exactly one sampled position of
+    // each of its occurrences, so only those grams need keys. Each literal keys the window whose
+    // grams look rarest in text: grams shared with other literals ("amazonaws.com", "tion")
+    // and grams of lowercase letters only are common; fewer common keys mean fewer probes.
+    std::unordered_map<uint32_t, int> shared;
+    for (const std::string& l : lits_) {
+      if (l.size() < kMinKeyed) continue;
+      std::vector<uint32_t> seen;
       for (size_t off = 0; off + 4 <= l.size(); ++off) {
+        uint32_t g;
+        std::memcpy(&g, l.data() + off, 4);
+        if (std::find(seen.begin(), seen.end(), g) == seen.end()) {
+          seen.push_back(g);
+          ++shared[g];
+        }
+      }
+    }
+    auto cost = [&](const char* p) {
+      uint32_t g;
+      std::memcpy(&g, p, 4);
+      int c = 2 * shared[g];
+      bool lower = true;
+      for (int k = 0; k < 4; ++k) lower &= static_cast<unsigned char>(p[k]) >= 'a';
+      return c + (lower ? 3 : 0);
+    };
+    for (size_t i = 0; i < lits_.size(); ++i) {
+      const std::string& l = lits_[i];
+      if (l.size() < kMinKeyed) continue;
+      size_t best = 0;
+      int best_cost = INT32_MAX;
+      for (size_t from = 0; from + stride_ + 3 <= l.size(); ++from) {
+        int c = 0;
+        for (size_t off = from; off < from + stride_; ++off) c += cost(l.data() + off);
+        if (c < best_cost) {
+          best_cost = c;
+          best = from;
+        }
+      }
+      for (size_t off = best; off < best + stride_; ++off) {
         uint16_t key = Key(l.data() + off);
         bits_[key >> 6] |= uint64_t{1} << (key & 63);
-        Gram g{key, static_cast<uint16_t>(off), static_cast<int>(i), 0, 0};
+        Gram g{key, static_cast<uint16_t>(off), static_cast<int>(i), 0, 0, 0, 0};
         size_t take = std::min<size_t>(8, l.size() - off);
         std::memcpy(&g.next8, l.data() + off, take);
         g.mask8 = take == 8 ? ~uint64_t{0} : ((uint64_t{1} << (8 * take)) - 1);
+        take = std::min<size_t>(8, l.size());
+        std::memcpy(&g.first8, l.data(), take);
+        g.mask_first8 = take == 8 ? ~uint64_t{0} : ((uint64_t{1} << (8 * take)) - 1);
         grams_.push_back(g);
       }
     }
@@ -86,38 +137,27 @@ class LiteralScanner {
   }
 
   size_t size() const { return lits_.size(); }
+  // Whether literal `id` occurs in `s`, alone (memmem).
+  bool Has(std::string_view s, int id) const { return Contains(s, lits_[id]); }
 
-  // `s` must be followed by at least 8 readable bytes (MatchesPadded's contract).
-  void Scan(std::string_view s, std::vector<uint8_t>& found) const {
+  // `s` must be followed by at least 8 readable bytes (MatchesPadded's contract). Returns the
+  // number of distinct literals found.
+  size_t Scan(std::string_view s, std::vector<uint8_t>& found) const {
     found.assign(lits_.size(), 0);
-    if (lits_.size() <= 3) {  // a few literals: memmem is fastest
-      for (size_t i = 0; i < lits_.size(); ++i) found[i] = Contains(s, lits_[i]);
-      return;
-    }
-    for (int i : short_) found[i] = ContainsShort(s, lits_[i]);
-    if (grams_.empty()) return;
+    size_t count = 0;
+    for (int i : short_) count += found[i] = ContainsShort(s, lits_[i]);
+    if (grams_.empty()) return count;
     const char* p = s.data();
     const size_t n = s.size();
     const uint64_t* bits = bits_.data();
     const size_t stride = stride_;
+    // The hot loop: one multiply and one bit test per sample; almost every sample misses.
     for (size_t i = 0; i + 4 <= n; i += stride) {
       uint16_t key = Key(p + i);
-      if (!((bits[key >> 6] >> (key & 63)) & 1)) continue;
-      uint64_t here;
-      std::memcpy(&here, p + i, 8);  // the caller's text has padding after it
-      for (auto it = grams_.begin() + start_[key >> 4], end = grams_.begin() + start_[(key >> 4) + 1];
-           it != end; ++it) {
-        if (it->key != key || found[it->lit] || it->off > i ||
-            ((here ^ it->next8) & it->mask8) != 0) {
-          continue;
-        }
-        const std::string& l = lits_[it->lit];
-        size_t start = i - it->off;
-        if (n - start >= l.size() && std::memcmp(p + start, l.data(), l.size()) == 0) {
-          found[it->lit] = 1;
-        }
-      }
+      if (__builtin_expect(((bits[key >> 6] >> (key & 63)) & 1) == 0, 1)) continue;
+      count += Probe(p, n, i, key, found.data());
     }
+    return count;
   }
 
  private:
@@ -127,7 +167,37 @@ class LiteralScanner {
     int lit;
     uint64_t next8;  // the literal's bytes from `off` (up to 8), for a cheap first check
     uint64_t mask8;
+    uint64_t first8;  // the literal's first bytes (up to 8), for a second one
+    uint64_t mask_first8;
   };
+  // The literals with a gram keyed `key` that occur with that gram at `i`; returns how many
+  // were newly found.
+  [[gnu::noinline]] size_t Probe(const char* p, size_t n, size_t i, uint16_t key,
+                                 uint8_t* found) const {
+    size_t count = 0;
+    uint64_t here;
+    std::memcpy(&here, p + i, 8);  // the caller's text has padding after it
+    for (auto it = grams_.begin() + start_[key >> 4], end = grams_.begin() + start_[(key >> 4) + 1];
+         it != end; ++it) {
+      if (it->key != key || found[it->lit] || it->off > i || ((here ^ it->next8) & it->mask8) != 0) {
+        continue;
+      }
+      const std::string& l = lits_[it->lit];
+      size_t start = i - it->off;
+      if (n - start < l.size()) continue;
+      // Literals often share a tail ("s3.amazonaws.com", "kms.amazonaws.com"): their heads tell
+      // them apart before a call to memcmp.
+      uint64_t head;
+      std::memcpy(&head, p + start, 8);  // start + 8 <= n + 8: within the padding
+      if (((head ^ it->first8) & it->mask_first8) != 0) continue;
+      if (l.size() <= 8 || std::memcmp(p + start + 8, l.data() + 8, l.size() - 8) == 0) {
+        found[it->lit] = 1;
+        ++count;
+      }
+    }
+    return count;
+  }
+
   static uint16_t Key(const char* p) {
     uint32_t v;
     std::memcpy(&v, p, 4);
@@ -213,14 +283,33 @@ bool IsAlnumByte(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-std::optional<std::vector<Literal>> Requirement(const Expr& e) {
+// Whether `t` could be (part of) the text of a JSON number.
+bool CouldBeNumberText(std::string_view t) {
+  for (char c : t) {
+    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The most selective of several clauses: the longest shortest literal, then the fewest literals.
+std::pair<size_t, long> ClauseScore(const std::vector<Literal>& v) {
+  size_t m = SIZE_MAX;
+  for (const auto& l : v) m = std::min(m, l.text.size());
+  return std::make_pair(m, -static_cast<long>(v.size()));
+}
+
+// Strings an event must contain for `e` to hold, as a conjunction of disjunctions of literals
+// (empty: no requirement is known).
+std::vector<std::vector<Literal>> Requirement(const Expr& e, NumberPolicy numbers) {
   switch (e.type) {
     case Expr::Type::kAtom: {
       const Atom& a = e.atom;
-      if (a.op != Op::kEq) return std::nullopt;
+      if (a.op != Op::kEq) return {};
       const Value& v = a.value;
-      if (v.type != Value::Type::kString && v.type != Value::Type::kGlob) return std::nullopt;
-      if (v.text.empty()) return std::nullopt;
+      if (v.type != Value::Type::kString && v.type != Value::Type::kGlob) return {};
+      if (v.text.empty()) return {};
       // Under TEXTUAL a string literal also matches a number whose raw text equals it: the
       // literal still stands in the event as written.
       Literal lit{v.text, true};
@@ -228,33 +317,43 @@ std::optional<std::vector<Literal>> Requirement(const Expr& e) {
         auto u = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\' || c == '/' || u < 0x20) lit.simple = false;
       }
-      return std::vector<Literal>{lit};
+      // The quotes around a string value are never escaped, so where the value can only be a
+      // JSON string they are required too (`"CreateVpc"` is not in "CreateVpcEndpoint"):
+      // `= s` under TYPED, and the closed ends of a glob that no number's text can match.
+      // `simple` stays that of the text between them.
+      if (lit.simple) {
+        bool string_only = v.type == Value::Type::kString ? numbers == NumberPolicy::kTyped
+                                                          : !CouldBeNumberText(v.text);
+        if (string_only && !(v.type == Value::Type::kGlob && v.star_start)) {
+          lit.text.insert(lit.text.begin(), '"');
+        }
+        if (string_only && !(v.type == Value::Type::kGlob && v.star_end)) lit.text += '"';
+      }
+      return {{lit}};
     }
     case Expr::Type::kOr: {
+      // Each alternative's most selective clause; together they make one clause.
       std::vector<Literal> all;
       for (const Expr& c : e.children) {
-        auto r = Requirement(c);
-        if (!r) return std::nullopt;
-        all.insert(all.end(), r->begin(), r->end());
+        auto r = Requirement(c, numbers);
+        if (r.empty()) return {};
+        auto best = std::max_element(r.begin(), r.end(), [](const auto& x, const auto& y) {
+          return ClauseScore(x) < ClauseScore(y);
+        });
+        all.insert(all.end(), best->begin(), best->end());
+      }
+      return {all};
+    }
+    case Expr::Type::kAnd: {
+      std::vector<std::vector<Literal>> all;
+      for (const Expr& c : e.children) {
+        auto r = Requirement(c, numbers);
+        for (auto& clause : r) all.push_back(std::move(clause));
       }
       return all;
     }
-    case Expr::Type::kAnd: {
-      std::optional<std::vector<Literal>> best;
-      // The most selective child: the longest shortest literal, then the fewest literals.
-      auto score = [](const std::vector<Literal>& v) {
-        size_t m = SIZE_MAX;
-        for (const auto& l : v) m = std::min(m, l.text.size());
-        return std::make_pair(m, -static_cast<long>(v.size()));
-      };
-      for (const Expr& c : e.children) {
-        auto r = Requirement(c);
-        if (r && (!best || score(*r) > score(*best))) best = std::move(r);
-      }
-      return best;
-    }
   }
-  return std::nullopt;
+  return {};
 }
 
 void CollectSelectors(const Expr& e, std::vector<Selector>& out) {
@@ -373,13 +472,18 @@ class Engine {
           }
         }
         if (opt_.prefilter) {
-          if (auto r = Requirement(p.json)) {
-            prog.prefilter.active = true;
-            prog.prefilter.any_of = std::move(*r);
-            for (const Literal& l : prog.prefilter.any_of) {
-              prog.prefilter.ids.push_back(scanner_.Add(l.text));
-            }
+          for (auto& lits : Requirement(p.json, opt_.numbers)) {
+            Clause clause;
+            clause.any_of = std::move(lits);
+            for (const Literal& l : clause.any_of) clause.ids.push_back(scanner_.Add(l.text));
+            prog.prefilter.all_of.push_back(std::move(clause));
           }
+          // The most selective clause first.
+          std::stable_sort(prog.prefilter.all_of.begin(), prog.prefilter.all_of.end(),
+                           [](const Clause& a, const Clause& b) {
+                             return ClauseScore(a.any_of) > ClauseScore(b.any_of);
+                           });
+          prog.prefilter.active = !prog.prefilter.all_of.empty();
         }
         CollectSelectors(p.json, prog.selectors);
         break;
@@ -420,7 +524,21 @@ class Engine {
 
   // Builds the lookup structures; call once after the last Add.
   void Finish() {
-    scanner_.Build();
+    // Lazy lookups when the patterns' first (most selective) clauses need at most 3 literals,
+    // as for one CIS pattern; one scan for all literals otherwise.
+    std::vector<int> first;
+    for (const PatternProg& p : pats_) {
+      if (p.kind != Kind::kJson) continue;
+      if (!p.prefilter.active) {
+        unfiltered_json_ = true;
+        continue;
+      }
+      for (int id : p.prefilter.all_of[0].ids) {
+        if (std::find(first.begin(), first.end(), id) == first.end()) first.push_back(id);
+      }
+    }
+    lazy_ = first.size() <= 3;
+    if (!lazy_) scanner_.Build();
     json_.Finish();
   }
 
@@ -583,15 +701,20 @@ class Engine {
   }
 
   // Whether an event may match, given which literals it contains (`found`, from the scanner).
-  static bool PrefilterPasses(const Prefilter& pf, const std::vector<uint8_t>& found,
-                              bool has_bs, bool has_u) {
+  // `has(id)` tells whether literal `id` occurs; clauses are tried most selective first.
+  template <typename Has>
+  static bool PrefilterPasses(const Prefilter& pf, Has has, bool has_bs, bool has_u) {
     if (!pf.active) return true;
-    for (size_t k = 0; k < pf.any_of.size(); ++k) {
-      // A literal that escapes could spell differently in the event cannot rule it out.
-      bool usable = !has_bs || (pf.any_of[k].simple && !has_u);
-      if (!usable || found[pf.ids[k]]) return true;
+    for (const Clause& c : pf.all_of) {
+      bool passes = false;
+      for (size_t k = 0; k < c.any_of.size() && !passes; ++k) {
+        // A literal that escapes could spell differently in the event cannot rule it out.
+        bool usable = !has_bs || (c.any_of[k].simple && !has_u);
+        passes = !usable || has(c.ids[k]);
+      }
+      if (!passes) return false;
     }
-    return false;
+    return true;
   }
 
   bool ValidJson(std::string_view msg, MatchContext::Impl& cx) const {
@@ -622,11 +745,29 @@ class Engine {
     if (!any) {
       bool has_bs = std::memchr(msg.data(), '\\', msg.size()) != nullptr;
       bool has_u = has_bs && Contains(msg, "\\u");
-      scanner_.Scan(msg, cx.found);
-      for (const PatternProg& p : pats_) {
-        if (p.kind == Kind::kJson && PrefilterPasses(p.prefilter, cx.found, has_bs, has_u)) {
-          any = true;
-          break;
+      if (lazy_) {
+        // Few patterns: each literal is looked for (memmem) only when a clause needs it.
+        cx.found.assign(scanner_.size(), 0);
+        auto has = [&](int id) {
+          uint8_t& f = cx.found[id];
+          if (f == 0) f = scanner_.Has(msg, id) ? 1 : 2;
+          return f == 1;
+        };
+        for (const PatternProg& p : pats_) {
+          if (p.kind == Kind::kJson && PrefilterPasses(p.prefilter, has, has_bs, has_u)) {
+            any = true;
+            break;
+          }
+        }
+      } else if (scanner_.Scan(msg, cx.found) == 0 && !has_bs) {
+        any = unfiltered_json_;  // the usual case: no literal at all
+      } else {
+        auto has = [&](int id) { return cx.found[id] != 0; };
+        for (const PatternProg& p : pats_) {
+          if (p.kind == Kind::kJson && PrefilterPasses(p.prefilter, has, has_bs, has_u)) {
+            any = true;
+            break;
+          }
         }
       }
     }
@@ -722,6 +863,8 @@ class Engine {
 
   MatchOptions opt_;
   LiteralScanner scanner_;
+  bool lazy_ = false;            // literals looked up one by one (LiteralScanner::Has)
+  bool unfiltered_json_ = false;  // some JSON pattern has no prefilter
   JsonProgram json_;
   std::vector<PatternProg> pats_;
   std::vector<std::unique_ptr<RE2>> regexes_;
