@@ -148,6 +148,29 @@ EOF
   fi
 done
 
+# Clock skew: the server's clock runs 15 minutes ahead; vigil takes the offset from the
+# response's Date header, signs again and completes.
+python3 -c "import json,sys;s=json.load(open(sys.argv[1]));s['clockOffsetSeconds']=900;json.dump(s,open(sys.argv[2],'w'))" \
+  "$DATA/realistic.json" "$WORK/scenarios/skew.json"
+start_server "$WORK/scenarios/skew.json"
+with_keys "$VIGIL" collect --endpoint-url "$URL" --progress never --regions us-east-1 -o "$WORK/skew.json" 2>"$WORK/err"
+rc=$?
+skewed=$(python3 -c "import json,sys;print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['operation'] == 'GetCallerIdentity' and json.loads(l)['status'] != 200))" "$WORK/calls.jsonl")
+if [ $rc -eq 0 ] && [ "$skewed" -ge 1 ]; then ok "clock skew: corrected from the Date header after $skewed refused call(s)"
+else bad "clock skew: exit $rc, $skewed refused calls" "$(cat "$WORK/err")"; fi
+
+# Expired credentials: static keys cannot be refreshed, so the error says so and names the call.
+start_server "$DATA/realistic.json"
+clean_env AWS_ACCESS_KEY_ID=ASIAVIGILTESTEXPIRED AWS_SECRET_ACCESS_KEY='vigil/TEST+fixture+secret+expired+session' \
+  AWS_SESSION_TOKEN=vigil-test-expired-session-token AWS_REGION=us-east-1 \
+  "$VIGIL" collect --endpoint-url "$URL" --progress never -o "$WORK/expired.json" 2>"$WORK/err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "sts GetCallerIdentity in us-east-1: ExpiredToken" "$WORK/err" && [ ! -e "$WORK/expired.json" ]; then
+  ok "expired credentials: $(head -1 "$WORK/err")"
+else
+  bad "expired credentials: exit $rc" "$(cat "$WORK/err")"
+fi
+
 # --- 4. Credential sources -----------------------------------------------------------------
 start_server "$DATA/realistic.json"
 identity() {  # inventory file -> caller ARN and credential source
