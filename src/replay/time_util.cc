@@ -85,9 +85,31 @@ std::string FormatIsoTime(int64_t ms) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
   int64_t secs = rem / 1000, milli = rem % 1000;
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, secs / 3600,
-                                (secs / 60) % 60, secs % 60);
-  if (milli != 0) out += fmt::format(".{:03}", milli);
+  if (y < 0 || y > 9999) {  // not a CloudTrail time; printed as before, with fmt
+    std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, secs / 3600,
+                                  (secs / 60) % 60, secs % 60);
+    if (milli != 0) out += fmt::format(".{:03}", milli);
+    out += 'Z';
+    return out;
+  }
+  // By hand: reports print several times per event, and fmt's parsing of the format string
+  // dominated rendering.
+  char buf[24] = "0000-00-00T00:00:00.000";
+  auto put = [&](int at, int64_t v, int width) {
+    for (int k = width - 1; k >= 0; --k, v /= 10) buf[at + k] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, secs / 3600, 2);
+  put(14, (secs / 60) % 60, 2);
+  put(17, secs % 60, 2);
+  size_t len = 19;
+  if (milli != 0) {
+    put(20, milli, 3);
+    len = 23;
+  }
+  std::string out(buf, len);
   out += 'Z';
   return out;
 }
