@@ -9,6 +9,7 @@ from .wire import api_error
 
 
 def as_int(ctx, name, value, lo=None, hi=None):
+    """An integer parameter (None when absent), or the service's validation error."""
     if value is None or value == "":
         return None
     try:

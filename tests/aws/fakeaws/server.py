@@ -67,6 +67,71 @@ ACTION_TO_SERVICE = {op: svc for svc, ops in OPERATIONS.items()
 UNSIGNED_OPS = {("sts", "AssumeRoleWithWebIdentity")}
 
 
+class Route:
+    """Where a request goes: service and region (from the credential scope, else from the
+    operation's name), the service's protocol, the protocol on the wire when it is a newer one
+    (wire: "cbor" or "json10", else None), the operation, and the parsed form of query requests."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def route(state, method, raw_path, raw_query, header_values, body):
+    target = (header_values.get("x-amz-target") or [""])[0].strip()
+    cbor_path = CBOR_PATH.match(raw_path)
+    form = {}
+    if target == "" and not cbor_path and method in ("POST", "GET"):
+        text = body.decode("utf-8", "replace") if method == "POST" else raw_query
+        form = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+    auth_value = (header_values.get("authorization") or [None])[0]
+    auth = parse_authorization(auth_value) if auth_value else None
+    if auth is not None:
+        service, region = SERVICE_ALIASES.get(auth["service"], auth["service"]), auth["region"]
+    elif cbor_path:
+        service, region = TARGET_TO_SERVICE.get(cbor_path.group(1)), state.home_region
+    elif target:
+        service, region = TARGET_TO_SERVICE.get(target.rsplit(".", 1)[0]), state.home_region
+    else:
+        service, region = ACTION_TO_SERVICE.get(form.get("Action")), state.home_region
+    rt = Route(service=service, region=region, target=target, form=form, auth=auth, auth_value=auth_value,
+               proto=None, wire=None, op="", bad_target=False)
+    if service not in SERVICES:
+        return rt
+    rt.proto = SERVICES[service]["protocol"]
+    alt = ALT_PROTOCOL_SERVICE.get(service)
+    if cbor_path:
+        rt.wire, rt.op, rt.bad_target = "cbor", cbor_path.group(2), cbor_path.group(1) != alt
+    elif alt and target.startswith(alt + "."):
+        rt.wire, rt.op = "json10", target[len(alt) + 1:]
+    elif rt.proto == "json":
+        prefix, _, rt.op = target.rpartition(".")
+        rt.bad_target = prefix != SERVICES[service]["target"]
+    else:
+        rt.op = form.get("Action", "")
+    return rt
+
+
+def decode_params(rt, body):
+    """The request's parameters as nested dicts and lists, whatever the protocol."""
+    if rt.wire == "cbor":
+        try:
+            params = cbor_decode(body) if body else {}
+        except CborError as e:
+            raise ApiError("SerializationException", f"The request body is not valid CBOR: {e}")
+        if not isinstance(params, dict):
+            raise ApiError("SerializationException", "The request body is not a CBOR map.")
+        return params
+    if rt.proto == "json" or rt.wire == "json10":
+        try:
+            params = json.loads(body.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            params = None
+        if not isinstance(params, dict):
+            raise ApiError("SerializationException", "Start of structure or map found where not expected.")
+        return params
+    return unflatten(rt.form)
+
+
 def authenticate(state, service, method, raw_path, raw_query, header_values, body, auth):
     """The identity behind a signed request, or an ApiError as AWS would answer."""
     if "host" not in auth["signed"]:
@@ -108,10 +173,10 @@ def authenticate(state, service, method, raw_path, raw_query, header_values, bod
             message = "Request has expired."
         elif signed_at < now:
             message = (f"Signature expired: {amz_date} is now earlier than {fmt(now - state.max_skew)} "
-                       f"({fmt(now)} - 5 min.)")
+                       f"({fmt(now)} - {state.max_skew / 60:g} min.)")
         else:
             message = (f"Signature not yet current: {amz_date} is still later than "
-                       f"{fmt(now + state.max_skew)} ({fmt(now)} + 5 min.)")
+                       f"{fmt(now + state.max_skew)} ({fmt(now)} + {state.max_skew / 60:g} min.)")
         raise api_error("skew", service, message)
     return {"arn": record["arn"], "userId": record["userId"], "account": record["account"],
             "accessKeyId": auth["akid"]}
@@ -167,9 +232,10 @@ def mangle(fault, resp):
                 "</body>\r\n</html>\r\n")
         return Response(status, text.encode(), "text/html")
     if kind == "malformed":
-        body = b'{"trailList": [{"Name": tru' if resp.content_type.startswith("application/") \
+        ctype = resp.content_type or "application/cbor"  # only CBOR answers go without one
+        body = b'{"trailList": [{"Name": tru' if ctype.startswith("application/") \
             else b"<?xml version=\"1.0\"?><Response><Errors><unclosed>"
-        return Response(200, body, resp.content_type, resp.headers)
+        return Response(200, body, ctype, resp.headers)
     if kind == "truncated":
         return Response(resp.status, resp.body[:max(1, len(resp.body) // 2)], resp.content_type, resp.headers)
     if kind == "wrong_content_type":
@@ -179,6 +245,7 @@ def mangle(fault, resp):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
     def version_string(self):
         return "fake-aws"
 
@@ -255,53 +322,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         header_values = {}
         for name, value in self.headers.items():
             header_values.setdefault(name.lower(), []).append(value)
-        target = (header_values.get("x-amz-target") or [""])[0].strip()
-        cbor_path = CBOR_PATH.match(raw_path)
-        form = {}
-        if target == "" and not cbor_path and method in ("POST", "GET"):
-            text = body.decode("utf-8", "replace") if method == "POST" else raw_query
-            form = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
-        auth_value = (header_values.get("authorization") or [None])[0]
-        auth = parse_authorization(auth_value) if auth_value else None
-        # Which service: the credential scope when signed, else the operation's name.
-        if auth is not None:
-            service = SERVICE_ALIASES.get(auth["service"], auth["service"])
-            region = auth["region"]
-        elif cbor_path:
-            service, region = TARGET_TO_SERVICE.get(cbor_path.group(1)), state.home_region
-        elif target:
-            service, region = TARGET_TO_SERVICE.get(target.rsplit(".", 1)[0]), state.home_region
-        else:
-            service, region = ACTION_TO_SERVICE.get(form.get("Action")), state.home_region
-        if service not in SERVICES:
-            self._log(service or "unknown", region if auth else "", "", 400)
+        rt = route(state, method, raw_path, raw_query, header_values, body)
+        if rt.service not in SERVICES:
+            self._log(rt.service or "unknown", rt.region if rt.auth else "", "", 400)
             return self._send(Response(400, b'{"__type":"UnknownServiceException","message":"Unknown service"}',
                                        "application/x-amz-json-1.1"))
-        # The request's protocol: the service's own, or a newer one AWS also serves for it.
-        proto, wire = SERVICES[service]["protocol"], None
-        alt = ALT_PROTOCOL_SERVICE.get(service)
-        if cbor_path:
-            wire, op = "cbor", cbor_path.group(2)
-            bad_target = cbor_path.group(1) != alt
-        elif alt and target.startswith(alt + "."):
-            wire, op, bad_target = "json10", target[len(alt) + 1:], False
-        elif proto == "json":
-            prefix, _, op = target.rpartition(".")
-            bad_target = prefix != SERVICES[service]["target"]
-        else:
-            op, bad_target = form.get("Action", ""), False
-        akid = auth["akid"] if auth else ""
+        service, region, op, wire = rt.service, rt.region, rt.op, rt.wire
+        akid = rt.auth["akid"] if rt.auth else ""
         try:
-            if auth_value is not None and auth is None:
+            if rt.auth_value is not None and rt.auth is None:
                 raise api_error("incomplete", service, "Authorization header is malformed.")
-            if method != "POST" and (proto == "json" or wire):
+            if method != "POST" and (rt.proto == "json" or wire):
                 raise api_error("unknown_op", service, f"Method {method} is not supported.")
-            handler = None if bad_target else OPERATIONS[service].get(op)
+            handler = None if rt.bad_target else OPERATIONS[service].get(op)
             if handler is None:
-                if proto == "json" or wire:
-                    raise api_error("unknown_op", service, f"Unknown operation {target or raw_path!r}.")
+                if rt.proto == "json" or wire:
+                    raise api_error("unknown_op", service, f"Unknown operation {rt.target or raw_path!r}.")
                 raise api_error("unknown_op", service, f"The action {op} is not valid for this web service.")
-            if auth is None:
+            if rt.auth is None:
                 if (service, op) not in UNSIGNED_OPS:
                     raise api_error("missing_auth", service)
                 identity = None
@@ -311,23 +349,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     # A region that is off for the account does not know the caller's keys.
                     raise api_error("bad_key", service)
                 with state.lock:
-                    identity = authenticate(state, service, method, raw_path, raw_query, header_values, body, auth)
-            if wire == "cbor":
-                try:
-                    params = cbor_decode(body) if body else {}
-                except CborError as e:
-                    raise ApiError("SerializationException", f"The request body is not valid CBOR: {e}")
-                if not isinstance(params, dict):
-                    raise ApiError("SerializationException", "The request body is not a CBOR map.")
-            elif proto == "json" or wire == "json10":
-                try:
-                    params = json.loads(body.decode("utf-8") or "{}")
-                except (UnicodeDecodeError, json.JSONDecodeError):
-                    raise ApiError("SerializationException", "Start of structure or map found where not expected.")
-                if not isinstance(params, dict):
-                    raise ApiError("SerializationException", "Start of structure or map found where not expected.")
-            else:
-                params = unflatten(form)
+                    identity = authenticate(state, service, method, raw_path, raw_query, header_values, body,
+                                            rt.auth)
+            params = decode_params(rt, body)
         except ApiError as e:
             self._log(service, region, op, e.status, akid)
             return self._send(render_error(service, e, request_id, wire))
