@@ -78,29 +78,15 @@ class LiteralScanner {
       }
     }
     // Any `stride_` consecutive gram offsets of a literal hold exactly one sampled position of
-    // each of its occurrences, so only those grams need keys. Each literal keys the window whose
-    // grams look rarest in text: grams shared with other literals ("amazonaws.com", "tion")
-    // and grams of lowercase letters only are common; fewer common keys mean fewer probes.
-    std::unordered_map<uint32_t, int> shared;
-    for (const std::string& l : lits_) {
-      if (l.size() < kMinKeyed) continue;
-      std::vector<uint32_t> seen;
-      for (size_t off = 0; off + 4 <= l.size(); ++off) {
-        uint32_t g;
-        std::memcpy(&g, l.data() + off, 4);
-        if (std::find(seen.begin(), seen.end(), g) == seen.end()) {
-          seen.push_back(g);
-          ++shared[g];
-        }
+    // each of its occurrences, so only those grams need keys. Each literal keys the window with
+    // the fewest grams made only of lowercase letters, '.' and '"', which are the common ones in
+    // log text ("ersi" of "eventVersion", "amazonaws.com"): fewer common keys, fewer probes.
+    auto cost = [](const char* p) {
+      for (int k = 0; k < 4; ++k) {
+        char c = p[k];
+        if (!((c >= 'a' && c <= 'z') || c == '.' || c == '"')) return 0;
       }
-    }
-    auto cost = [&](const char* p) {
-      uint32_t g;
-      std::memcpy(&g, p, 4);
-      int c = 2 * shared[g];
-      bool lower = true;
-      for (int k = 0; k < 4; ++k) lower &= static_cast<unsigned char>(p[k]) >= 'a';
-      return c + (lower ? 3 : 0);
+      return 1;
     };
     for (size_t i = 0; i < lits_.size(); ++i) {
       const std::string& l = lits_[i];
@@ -151,11 +137,19 @@ class LiteralScanner {
     const size_t n = s.size();
     const uint64_t* bits = bits_.data();
     const size_t stride = stride_;
-    // The hot loop: one multiply and one bit test per sample; almost every sample misses.
-    for (size_t i = 0; i + 4 <= n; i += stride) {
+    // The hot loop: one multiply and one bit test per sample, two samples per branch; almost
+    // every sample misses.
+    size_t i = 0;
+    for (; i + stride + 4 <= n; i += 2 * stride) {
+      uint16_t k1 = Key(p + i), k2 = Key(p + i + stride);
+      uint64_t b1 = bits[k1 >> 6] >> (k1 & 63), b2 = bits[k2 >> 6] >> (k2 & 63);
+      if (__builtin_expect(((b1 | b2) & 1) == 0, 1)) continue;
+      if (b1 & 1) count += Probe(p, n, i, k1, found.data());
+      if (b2 & 1) count += Probe(p, n, i + stride, k2, found.data());
+    }
+    for (; i + 4 <= n; i += stride) {
       uint16_t key = Key(p + i);
-      if (__builtin_expect(((bits[key >> 6] >> (key & 63)) & 1) == 0, 1)) continue;
-      count += Probe(p, n, i, key, found.data());
+      if (((bits[key >> 6] >> (key & 63)) & 1) != 0) count += Probe(p, n, i, key, found.data());
     }
     return count;
   }
@@ -538,6 +532,8 @@ class Engine {
       }
     }
     lazy_ = first.size() <= 3;
+    all_json_ = !pats_.empty();
+    for (const PatternProg& p : pats_) all_json_ &= p.kind == Kind::kJson;
     if (!lazy_) scanner_.Build();
     json_.Finish();
   }
@@ -546,7 +542,15 @@ class Engine {
   Kind kind(size_t i) const { return pats_[i].kind; }
 
   void MatchPadded(std::string_view msg, MatchContext::Impl& cx, std::vector<uint8_t>& out) const {
-    out.assign(pats_.size(), 0);
+    if (out.size() == pats_.size()) {
+      std::memset(out.data(), 0, out.size());
+    } else {
+      out.assign(pats_.size(), 0);
+    }
+    if (all_json_) {
+      MatchJson(msg, cx, out);
+      return;
+    }
     bool any_json = false;
     for (size_t i = 0; i < pats_.size(); ++i) {
       const PatternProg& p = pats_[i];
@@ -865,6 +869,7 @@ class Engine {
   LiteralScanner scanner_;
   bool lazy_ = false;            // literals looked up one by one (LiteralScanner::Has)
   bool unfiltered_json_ = false;  // some JSON pattern has no prefilter
+  bool all_json_ = false;
   JsonProgram json_;
   std::vector<PatternProg> pats_;
   std::vector<std::unique_ptr<RE2>> regexes_;
