@@ -119,12 +119,14 @@ class ChunkSink : public EventSink {
     d.push_back('\n');  // never part of an event; keeps events apart for readers of the buffer
     chunk_->slots.push_back({static_cast<uint32_t>(at), static_cast<uint32_t>(d.size() - 1 - at),
                              file_, line, record});
-    events_.fetch_add(1, std::memory_order_relaxed);
   }
   void BytesRead(uint64_t n) override { bytes_.fetch_add(n, std::memory_order_relaxed); }
   void Flush() {
     if (!chunk_ || chunk_->slots.empty()) return;
     chunk_->data.append(kPad, '\0');
+    // Counted per chunk: an atomic add per event (its cache line shared with the threads'
+    // queue) took a tenth of the reader's time.
+    events_.fetch_add(chunk_->slots.size(), std::memory_order_relaxed);
     q_.Push(std::move(chunk_));
   }
 
@@ -542,7 +544,11 @@ StatusOr<ReplayResult> Replay(const Plan& plan, const InputList& inputs,
   readers = std::max<size_t>(1, std::min(readers, std::max<size_t>(files, 1)));
   ChunkQueue queue(options.queue_chunks ? options.queue_chunks : 2 * threads);
 
-  std::atomic<uint64_t> bytes{0}, events{0}, files_done{0};
+  // Each on its own cache line: the reader threads update them while other threads take and
+  // release the queue's lock.
+  alignas(64) std::atomic<uint64_t> bytes{0};
+  alignas(64) std::atomic<uint64_t> events{0};
+  alignas(64) std::atomic<uint64_t> files_done{0};
   std::atomic<size_t> next_file{0};
   std::vector<ReadOutcome> outcomes(files);
 
