@@ -1,5 +1,7 @@
 #include "replay/render.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/json_writer.h"
@@ -171,14 +173,16 @@ std::string RenderTable(const Plan& plan, const InputList& /*inputs*/,
         out += "    no breaching datapoint: missing data treated as breaching\n";
       }
       for (int64_t p : e.breaching_periods) {
+        // Both lists are in time order, one entry per period (see RenderJson).
         const AlarmPeriodEvents* pe = nullptr;
-        for (const AlarmPeriodEvents& x : ar.alarm_periods) {
-          if (x.period_ms == p) pe = &x;
-        }
+        auto x = std::lower_bound(
+            ar.alarm_periods.begin(), ar.alarm_periods.end(), p,
+            [](const AlarmPeriodEvents& e, int64_t t) { return e.period_ms < t; });
+        if (x != ar.alarm_periods.end() && x->period_ms == p) pe = &*x;
         const Datapoint* dp = nullptr;
-        for (const Datapoint& d : ar.datapoints) {
-          if (d.period_ms == p) dp = &d;
-        }
+        auto d = std::lower_bound(ar.datapoints.begin(), ar.datapoints.end(), p,
+                                  [](const Datapoint& v, int64_t t) { return v.period_ms < t; });
+        if (d != ar.datapoints.end() && d->period_ms == p) dp = &*d;
         out += fmt::format("    period {}: {} {}\n", FormatIsoTime(p), Name(a.spec.statistic),
                            dp ? Num(dp->value) : "?");
         if (!pe) continue;
@@ -366,13 +370,21 @@ std::string RenderJson(const Plan& plan, const InputList& inputs, const ReplayRe
         int64_t p = ep.breaching_periods[b];
         o += b ? ",\n          {" : "\n          {";
         Str(o, "period", FormatIsoTime(p));
+        // Datapoints and alarm periods are in time order, one per period: binary searches (a
+        // scan of both per breaching period was quadratic, seconds for an alarm that fires
+        // thousands of times).
         double value = 0;
-        for (const Datapoint& d : ar.datapoints) {
-          if (d.period_ms == p) value = d.value;
-        }
+        auto dp = std::lower_bound(
+            ar.datapoints.begin(), ar.datapoints.end(), p,
+            [](const Datapoint& d, int64_t t) { return d.period_ms < t; });
+        if (dp != ar.datapoints.end() && dp->period_ms == p) value = dp->value;
         o += fmt::format(", \"value\": {}, \"events\": [", JsonNum(value));
-        for (const AlarmPeriodEvents& pe : ar.alarm_periods) {
-          if (pe.period_ms != p) continue;
+        auto first = std::lower_bound(
+            ar.alarm_periods.begin(), ar.alarm_periods.end(), p,
+            [](const AlarmPeriodEvents& e, int64_t t) { return e.period_ms < t; });
+        for (auto pe_it = first; pe_it != ar.alarm_periods.end() && pe_it->period_ms == p;
+             ++pe_it) {
+          const AlarmPeriodEvents& pe = *pe_it;
           for (size_t k = 0; k < pe.events.size(); ++k) {
             o += k ? ",\n            " : "\n            ";
             EventJson(o, inputs, pe.events[k]);
