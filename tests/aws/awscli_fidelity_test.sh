@@ -209,6 +209,11 @@ cat >"$T/batch_a.json" <<EOF
  {"id": "trails_apse2", "service": "cloudtrail", "region": "ap-southeast-2", "op": "DescribeTrails"},
  {"id": "trails_noshadow", "service": "cloudtrail", "region": "eu-west-1", "op": "DescribeTrails", "params": {"includeShadowTrails": false}},
  {"id": "trails_byname", "service": "cloudtrail", "region": "eu-west-1", "op": "DescribeTrails", "params": {"trailNameList": ["prod-audit", "$TRAIL"]}},
+ {"id": "status_org", "service": "cloudtrail", "region": "us-east-1", "op": "GetTrailStatus", "params": {"Name": "$ORGTRAIL"}},
+ {"id": "sel_adv", "service": "cloudtrail", "region": "eu-west-1", "op": "GetEventSelectors", "params": {"TrailName": "eu-data-events"}},
+ {"id": "sel_org", "service": "cloudtrail", "region": "us-east-1", "op": "GetEventSelectors", "params": {"TrailName": "$ORGTRAIL"}},
+ {"id": "subs_pending", "service": "sns", "region": "us-east-1", "op": "ListSubscriptionsByTopic", "params": {"TopicArn": "arn:aws:sns:us-east-1:$ACCT:cloudtrail-alerts"}},
+ {"id": "recst_use1", "service": "config", "region": "us-east-1", "op": "DescribeConfigurationRecorderStatus"},
  {"id": "status_name_away", "service": "cloudtrail", "region": "eu-west-1", "op": "GetTrailStatus", "params": {"Name": "prod-audit"}},
  {"id": "status_badarn", "service": "cloudtrail", "region": "us-east-1", "op": "GetTrailStatus", "params": {"Name": "arn:aws:s3:::bucket"}},
  {"id": "update_away", "service": "cloudtrail", "region": "eu-west-1", "op": "UpdateTrail",
@@ -335,6 +340,8 @@ cat >"$T/batch_d.json" <<EOF
  {"id": "unavailable", "service": "organizations", "region": "us-east-1", "op": "ListAccounts"},
  {"id": "slow", "service": "sts", "region": "us-east-1", "op": "GetCallerIdentity"},
  {"id": "sns_throttle", "service": "sns", "region": "eu-west-1", "op": "ListTopics"},
+ {"id": "authz", "service": "sns", "region": "us-east-1", "op": "GetTopicAttributes", "params": {"TopicArn": "arn:aws:sns:us-east-1:$ACCT:ops-pager"}},
+ {"id": "authz_other_topic", "service": "sns", "region": "us-east-1", "op": "GetTopicAttributes", "params": {"TopicArn": "$SEC"}},
  {"id": "ec2_ok_other_op_unaffected", "service": "cloudtrail", "region": "eu-west-1", "op": "DescribeTrails"}
 ]
 EOF
@@ -382,10 +389,7 @@ run trails_euw1   cli A eu-west-1 cloudtrail describe-trails
 run list_trails   cli A eu-west-1 cloudtrail list-trails
 run status_home   cli A us-east-1 cloudtrail get-trail-status --name "$TRAIL"
 run status_away   cli A eu-west-1 cloudtrail get-trail-status --name "$TRAIL"
-run status_org    cli A us-east-1 cloudtrail get-trail-status --name "$ORGTRAIL"
 run sel_home      cli A us-east-1 cloudtrail get-event-selectors --trail-name prod-audit
-run sel_adv       cli A eu-west-1 cloudtrail get-event-selectors --trail-name eu-data-events
-run sel_org       cli A us-east-1 cloudtrail get-event-selectors --trail-name "$ORGTRAIL"
 run groups        cli A us-east-1 logs describe-log-groups
 run filters       cli A us-east-1 logs describe-metric-filters
 run filters_pg1   cli A us-east-1 logs describe-metric-filters --page-size 1
@@ -396,11 +400,9 @@ run alarms_metric cli A us-east-1 cloudwatch describe-alarms-for-metric --metric
 run topics        cli A us-east-1 sns list-topics
 run subs_sec      cli A us-east-1 sns list-subscriptions-by-topic --topic-arn "$SEC"
 run subs_ops      cli A us-east-1 sns list-subscriptions-by-topic --topic-arn "arn:aws:sns:us-east-1:$ACCT:ops-pager"
-run subs_pending  cli A us-east-1 sns list-subscriptions-by-topic --topic-arn "arn:aws:sns:us-east-1:$ACCT:cloudtrail-alerts"
 run subs_foreign  cli A us-east-1 sns list-subscriptions-by-topic --topic-arn arn:aws:sns:us-east-1:222222222222:secops-central
 run topic_attrs   cli A us-east-1 sns get-topic-attributes --topic-arn "$SEC"
 run rec_use1      cli A us-east-1 configservice describe-configuration-recorders
-run recst_use1    cli A us-east-1 configservice describe-configuration-recorder-status
 run channels      cli A us-east-1 configservice describe-delivery-channels
 run accounts      cli A us-east-1 organizations list-accounts
 run optout_ct     cli A me-south-1 cloudtrail describe-trails
@@ -426,7 +428,6 @@ run k_sns_throttle cli1 D eu-west-1 sns list-topics
 run k_expired     cli D us-east-1 logs describe-log-groups
 run k_denied_logs cli1 D ap-southeast-2 logs describe-log-groups
 run k_html        cli1 D us-east-1 ec2 describe-regions
-run k_authz       cli D us-east-1 sns get-topic-attributes --topic-arn "arn:aws:sns:us-east-1:$ACCT:ops-pager"
 
 # ---- batches and curl ---------------------------------------------------------------------------
 run batch_a raw A "$T/batch_a.json"
@@ -485,10 +486,7 @@ ok trails_euw1 "describe-trails eu-west-1: eu-data-events + 2 shadow trails home
 ok list_trails "list-trails eu-west-1: 3 trails over 2 pages" "len(j['Trails']) == 3 and {t['HomeRegion'] for t in j['Trails']} == {'eu-west-1','us-east-1'}"
 ok status_home "get-trail-status by ARN in the home region: logging, times parsed" "j['IsLogging'] is True and j['LatestDeliveryTime'].startswith('2024-05-01T09:58:03') and j['LatestCloudWatchLogsDeliveryTime'].startswith('2024-05-01T09:58:30.25')"
 err status_away "get-trail-status by ARN outside the home region: TrailNotFoundException" TrailNotFoundException
-ok status_org "get-trail-status on the organization trail (home region): allowed" "j['IsLogging'] is True"
 ok sel_home "get-event-selectors prod-audit: all management events" "j['EventSelectors'][0]['ReadWriteType'] == 'All' and j['EventSelectors'][0]['IncludeManagementEvents'] is True"
-ok sel_adv "get-event-selectors eu-data-events: advanced selectors" "j['AdvancedEventSelectors'][0]['FieldSelectors'][0] == {'Field': 'eventCategory', 'Equals': ['Data']}"
-err sel_org "get-event-selectors on the organization trail: AccessDeniedException" AccessDeniedException
 
 section "CloudWatch Logs (CLI)"
 ok groups "describe-log-groups us-east-1: 5 groups over 3 pages, filter counts" "names(j['logGroups'],'logGroupName') == sorted(g['logGroupName'] for g in region('us-east-1')['logGroups']) and {g['logGroupName']: g['metricFilterCount'] for g in j['logGroups']}['CloudTrail/prod'] == 10 and j['logGroups'][2]['arn'].endswith(':log-group:CloudTrail/prod:*')"
@@ -507,13 +505,11 @@ section "SNS (CLI)"
 ok topics "list-topics us-east-1: 5 topics over 3 pages" "names(j['Topics'],'TopicArn') == [t['TopicArn'] for t in region('us-east-1')['topics']]"
 ok subs_sec "list-subscriptions-by-topic security-alerts: 1 confirmed + 1 PendingConfirmation" "sorted(names(j['Subscriptions'],'SubscriptionArn')) == ['PendingConfirmation', '$SEC:1f0e2d3c-4b5a-4978-8695-a4b3c2d1e0f9']"
 ok subs_ops "list-subscriptions-by-topic ops-pager: 3 confirmed over 2 pages" "sorted(names(j['Subscriptions'],'Protocol')) == ['https','lambda','sqs'] and all(s['SubscriptionArn'].startswith('arn:aws:sns:') for s in j['Subscriptions'])"
-ok subs_pending "list-subscriptions-by-topic cloudtrail-alerts: only PendingConfirmation" "names(j['Subscriptions'],'SubscriptionArn') == ['PendingConfirmation']"
 err subs_foreign "list-subscriptions-by-topic on another account's topic: AuthorizationError" AuthorizationError
 ok topic_attrs "get-topic-attributes security-alerts (a query map): counts and display name" "j['Attributes']['SubscriptionsConfirmed'] == '1' and j['Attributes']['SubscriptionsPending'] == '1' and j['Attributes']['DisplayName'] == 'Security alerts' and json.loads(j['Attributes']['Policy'])['Version'] == '2008-10-17'"
 
 section "AWS Config, Organizations (CLI)"
 ok rec_use1 "describe-configuration-recorders us-east-1: default, all supported + global" "j['ConfigurationRecorders'][0]['name'] == 'default' and j['ConfigurationRecorders'][0]['recordingGroup']['includeGlobalResourceTypes'] is True"
-ok recst_use1 "describe-configuration-recorder-status us-east-1: recording" "j['ConfigurationRecordersStatus'][0]['recording'] is True and j['ConfigurationRecordersStatus'][0]['lastStatus'] == 'Success'"
 ok channels "describe-delivery-channels us-east-1: bucket and topic" "j['DeliveryChannels'][0]['s3BucketName'] == 'prod-config-111111111111' and j['DeliveryChannels'][0]['snsTopicARN'].endswith(':config-delivery')"
 ok accounts "organizations list-accounts: 5 accounts over 3 pages" "names(j['Accounts'],'Id') == [a['Id'] for a in S['organization']['accounts']] and j['Accounts'][4]['Status'] == 'SUSPENDED'"
 
@@ -540,7 +536,6 @@ err k_throttle "throttle on a JSON service: ThrottlingException" ThrottlingExcep
 err k_sns_throttle "throttle on SNS: Throttled" Throttled
 err k_expired "expired_token fault on logs: ExpiredTokenException" ExpiredTokenException
 err k_denied_logs "access_denied fault on logs: AccessDeniedException" AccessDeniedException
-err k_authz "access_denied fault on one SNS topic (resource match): AuthorizationError" AuthorizationError
 grep_err k_html "html fault: the CLI sees a 502 page, not data" "(502)"
 ok B_calls "calls log of faults.json: 400,400,200 / 500 then 200s / 503 then 200, fault kinds named" "calls_ok(j)"
 
@@ -575,6 +570,11 @@ ok batch_a "describe-trails ap-southeast-2: only the 2 shadow trails" "names(r('
 ok batch_a "describe-trails includeShadowTrails=false eu-west-1: 1 trail" "names(r('trails_noshadow')['data']['trailList'],'Name') == ['eu-data-events']"
 ok batch_a "describe-trails trailNameList in eu-west-1: a name matches home trails only, an ARN any" "names(r('trails_byname')['data']['trailList'],'TrailARN') == ['$TRAIL']"
 ok batch_a "JSON response shape: application/x-amz-json-1.1 and x-amzn-RequestId" "r('trails_apse2')['contentType'] == 'application/x-amz-json-1.1' and 'x-amzn-RequestId' in r('trails_apse2')['headers']"
+ok batch_a "get-trail-status on the organization trail (home region): allowed (memberAccess)" "r('status_org')['data']['IsLogging'] is True"
+rerr batch_a sel_org "get-event-selectors on the organization trail: AccessDeniedException (memberAccess)" AccessDeniedException 400
+ok batch_a "get-event-selectors eu-data-events: advanced selectors" "r('sel_adv')['data']['AdvancedEventSelectors'][0]['FieldSelectors'][0] == {'Field': 'eventCategory', 'Equals': ['Data']}"
+ok batch_a "list-subscriptions-by-topic cloudtrail-alerts: only PendingConfirmation" "names(res('subs_pending')['Subscriptions'],'SubscriptionArn') == ['PendingConfirmation']"
+ok batch_a "describe-configuration-recorder-status us-east-1: recording, Success" "r('recst_use1')['data']['ConfigurationRecordersStatus'][0]['recording'] is True and r('recst_use1')['data']['ConfigurationRecordersStatus'][0]['lastStatus'] == 'Success'"
 rerr batch_a status_name_away "get-trail-status by name outside the home region: TrailNotFoundException" TrailNotFoundException 400
 rerr batch_a status_badarn "get-trail-status with a non-trail ARN: CloudTrailARNInvalidException" CloudTrailARNInvalidException 400
 rerr batch_a update_away "update-trail outside the home region: InvalidHomeRegionException" InvalidHomeRegionException 400
@@ -652,6 +652,7 @@ ok batch_d "retry_after 429 on cloudtrail: ThrottlingException with Retry-After:
 ok batch_d "http503 on organizations: 503 ServiceUnavailable" "r('unavailable')['status'] == 503 and r('unavailable')['error'] == 'ServiceUnavailable'"
 ok batch_d "slow: answered after about 1 s" "r('slow')['status'] == 200 and 0.9 < r('slow')['seconds'] < 5"
 ok batch_d "throttle on SNS: HTTP 429 Throttled" "r('sns_throttle')['status'] == 429 and r('sns_throttle')['error'] == 'Throttled'"
+ok batch_d "access_denied fault on one SNS topic (resource match): AuthorizationError 403; other topics answer" "(r('authz')['error'], r('authz')['status'], r('authz_other_topic')['status']) == ('AuthorizationError', 403, 200)"
 ok batch_d "a fault for one operation and region leaves the others alone" "r('ec2_ok_other_op_unaffected')['status'] == 200"
 ok batch_e "clockOffsetSeconds 900: a request signed with the true time is 'Signature expired'" "r('skew_future_logs')['error'] == 'InvalidSignatureException' and 'Signature expired' in r('skew_future_logs')['data']['message']"
 ok batch_e "clockOffsetSeconds 900: a request signed with the server's clock is accepted" "r('in_sync')['status'] == 200"
