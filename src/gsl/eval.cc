@@ -189,14 +189,15 @@ struct Outcome {
 
 enum class Op { kEq, kNe, kLt, kGt, kLe, kGe };
 
-// The parser gives one of = != < > <= >=.
+// The parser gives one of = != < > <= >= (by their characters: this runs per comparison).
 Op ToOp(const std::string& op) {
-  if (op == "!=") return Op::kNe;
-  if (op == "<") return Op::kLt;
-  if (op == ">") return Op::kGt;
-  if (op == "<=") return Op::kLe;
-  if (op == ">=") return Op::kGe;
-  return Op::kEq;
+  bool or_equal = op.size() == 2;
+  switch (op.empty() ? '=' : op[0]) {
+    case '!': return Op::kNe;
+    case '<': return or_equal ? Op::kLe : Op::kLt;
+    case '>': return or_equal ? Op::kGe : Op::kGt;
+    default: return Op::kEq;
+  }
 }
 
 bool EqualsIgnoringCase(std::string_view s, std::string_view lower) {
@@ -763,10 +764,10 @@ class Evaluator {
                                                                   : "not a filter pattern string");
         }
         bool equal = b.id == BuiltinId::kIsFilterPatternEqual;
-        std::string key = fmt::format("{}\x1f{}", static_cast<const void*>(&st), v.str);
-        auto it = pattern_cache_.find(key);
-        if (it == pattern_cache_.end()) {
-          it = pattern_cache_.emplace(key, DecidePattern(equal, p_.patterns_.at(&st), v.str))
+        auto& cache = pattern_cache_[&st];
+        auto it = cache.find(v.str);
+        if (it == cache.end()) {
+          it = cache.emplace(std::string(v.str), DecidePattern(equal, p_.patterns_.at(&st), v.str))
                    .first;
         }
         return Make(it->second.first, pr, v, it->second.second);
@@ -814,7 +815,14 @@ class Evaluator {
   double now_;
   std::string_view last_note_;  // kept in the arena
 
-  std::unordered_map<std::string, std::pair<bool, std::string>> pattern_cache_;
+  // Per filter-pattern step: decision and note by pattern text (looked up by view, no copy).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<const Step*, std::unordered_map<std::string, std::pair<bool, std::string>,
+                                                     TextHash, std::equal_to<>>>
+      pattern_cache_;
 };
 
 namespace {
@@ -823,6 +831,24 @@ std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view s;
   if (e[key].get_string().get(s)) return "";
   return std::string(s);
+}
+
+// r.entity_id and r.entity_name from the first "id" and "name" members, in one walk.
+void SetNames(Result& r, simdjson::dom::element e) {
+  simdjson::dom::object obj = e.get_object().value_unsafe();
+  bool id = false, name = false;
+  for (auto it = obj.begin(), end = obj.end(); it != end && !(id && name); ++it) {
+    std::string* out = nullptr;
+    if (!id && it.key_equals("id")) {
+      id = true;
+      out = &r.entity_id;
+    } else if (!name && it.key_equals("name")) {
+      name = true;
+      out = &r.entity_name;
+    }
+    std::string_view s;
+    if (out && !it.value().get_string().get(s)) out->assign(s);
+  }
 }
 
 bool Unreadable(simdjson::dom::element e) {
@@ -976,8 +1002,7 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     }
     // The entity's names are set once, on the result that is kept.
     r.entity_type = rule.entity_type;
-    r.entity_id = Str(e, "id");
-    r.entity_name = Str(e, "name");
+    SetNames(r, e);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 #include "gsl/inventory.h"
 
-#include <unordered_map>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -8,7 +8,36 @@ namespace vigil::gsl {
 
 namespace {
 const std::vector<simdjson::dom::element> kNone;
-}
+
+// The ids of one entity list, for duplicate detection: open addressing over a table sized once,
+// so that 100,000 entities cost no allocation each.
+class IdSet {
+ public:
+  explicit IdSet(size_t n) {
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    slots_.assign(cap, 0);
+    ids_.reserve(n);
+  }
+  // Adds id as number ids_.size(); returns the number of an equal id added before, or -1.
+  int64_t Insert(std::string_view id) {
+    size_t mask = slots_.size() - 1;
+    for (size_t h = std::hash<std::string_view>()(id) & mask;; h = (h + 1) & mask) {
+      uint32_t s = slots_[h];
+      if (s == 0) {
+        ids_.push_back(id);
+        slots_[h] = static_cast<uint32_t>(ids_.size());
+        return -1;
+      }
+      if (ids_[s - 1] == id) return s - 1;
+    }
+  }
+
+ private:
+  std::vector<uint32_t> slots_;  // 1 + index into ids_, 0 for empty
+  std::vector<std::string_view> ids_;
+};
+}  // namespace
 
 StatusOr<std::unique_ptr<Inventory>> Inventory::Load(const std::string& path) {
   simdjson::padded_string text;
@@ -79,7 +108,8 @@ Status Inventory::Index(const std::string& name) {
                                          type));
     }
     auto& out = by_type_[type];
-    std::unordered_map<std::string_view, size_t> seen;
+    out.reserve(out.size() + list.size());
+    IdSet seen(list.size());
     size_t i = 0;
     for (simdjson::dom::element e : list) {
       simdjson::dom::object obj;
@@ -110,9 +140,9 @@ Status Inventory::Index(const std::string& name) {
                                            "string \"id\"",
                                            name, type, i));
       }
-      if (auto [it, fresh] = seen.emplace(eid, i); !fresh) {
+      if (int64_t first = seen.Insert(eid); first >= 0) {
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: duplicate id '{}' (also at [{}])",
-                                           name, type, i, eid, it->second));
+                                           name, type, i, eid, first));
       }
       out.push_back(e);
       ++i;
