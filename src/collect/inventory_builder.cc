@@ -3,6 +3,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "collect/collector.h"
 #include "collect/time_util.h"
@@ -133,6 +134,13 @@ class Builder {
       for (const auto& [region, data] : pr->members()) regions_.insert(region);
     }
     for (const Json& e : Items(raw, "errors")) errors_.push_back(e);
+    // Calls finish in any order; the inventory lists their errors in a stable one.
+    auto key = [](const Json& e) {
+      return std::make_tuple(e.GetString("service"), e.GetString("operation"),
+                             e.GetString("region"), e.GetString("resource"));
+    };
+    std::stable_sort(errors_.begin(), errors_.end(),
+                     [&](const Json& a, const Json& b) { return key(a) < key(b); });
   }
 
   Json Build() {
