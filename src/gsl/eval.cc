@@ -173,11 +173,17 @@ struct LazyEvidence {
   std::string_view note;
 };
 
+using Details = std::vector<LazyEvidence>;
+inline void Recycle(LazyEvidence&) {}  // always assigned whole
+inline void Recycle(Details& d) { d.clear(); }
+
+// What an expression decided: a small value, copied freely. The evidence lives in the
+// evaluator's pools (cleared with the arena); the fast pass, which only decides, records none.
 struct Outcome {
   enum class V { kFalse, kTrue, kError };
   V v = V::kFalse;
-  LazyEvidence ev;
-  std::vector<LazyEvidence> details;  // why: the elements a `with` kept or dropped, nested
+  const LazyEvidence* ev = nullptr;
+  const Details* details = nullptr;  // why: the elements a `with` kept or dropped, nested
   std::string_view error;
   static Outcome Of(bool b) {
     Outcome o;
@@ -307,6 +313,12 @@ class Evaluator {
   }
 
   Arena arena;
+  // Clears the arena and the evidence pools (between entities).
+  void Reset() {
+    arena.Clear();
+    evidence_.Clear();
+    details_.Clear();
+  }
   bool touched_unreadable = false;
   bool trace = true;  // gather evidence (off for the fast first pass)
   bool evidence_for_passed() const { return o_.evidence_for_passed; }
@@ -344,11 +356,24 @@ class Evaluator {
     Outcome o = Outcome::Of(b);
     if (v.unreadable) touched_unreadable = true;
     if (!trace) return o;  // the fast pass decides; evidence is gathered when it is reported
-    o.ev.span = pr.span;
-    o.ev.value = v;
-    o.ev.has_value = true;
-    o.ev.note = note;
+    o.ev = Keep(LazyEvidence{pr.span, v, true, note});
     return o;
+  }
+
+  const LazyEvidence* Keep(const LazyEvidence& e) {
+    LazyEvidence* p = evidence_.New();
+    *p = e;
+    return p;
+  }
+  const Details* Keep(Details&& d) {
+    if (d.empty()) return nullptr;
+    Details* p = details_.New();
+    *p = std::move(d);
+    return p;
+  }
+  static const LazyEvidence& Deref(const LazyEvidence* e) {
+    static const LazyEvidence kNone;
+    return e ? *e : kNone;
   }
 
   // A note that is only worth its text when evidence is gathered.
@@ -361,14 +386,13 @@ class Evaluator {
     Outcome o;
     o.v = Outcome::V::kError;
     o.error = arena.Keep(std::move(msg));
-    o.ev.span = pr.span;
-    o.ev.value = v;
-    o.ev.has_value = true;
+    o.ev = Keep(LazyEvidence{pr.span, v, true, {}});
     return o;
   }
 
  public:
-  Evidence Materialize(const LazyEvidence& e) const {
+  Evidence Materialize(const LazyEvidence* ev) const {
+    const LazyEvidence& e = Deref(ev);
     Evidence out;
     out.expr = Text(e.span);
     if (e.has_value) {
@@ -445,8 +469,8 @@ class Evaluator {
             }
             auto& groups = o.is_true() ? kept_groups : dropped_groups;
             if (want_details && groups.size() < kMaxGroups) {
-              std::vector<LazyEvidence> g{o.ev};
-              for (auto& d : o.details) g.push_back(std::move(d));
+              std::vector<LazyEvidence> g{Deref(o.ev)};
+              if (o.details) g.insert(g.end(), o.details->begin(), o.details->end());
               groups.push_back(std::move(g));
             }
             if (o.is_true()) out->items.push_back(e);
@@ -595,7 +619,7 @@ class Evaluator {
     if (with_details) {
       // The chain went through `with`: explain the verdict by the elements it kept or dropped.
       Outcome o = PredicateTest(pr, v, note);
-      if (o.v != Outcome::V::kError) o.details = o.is_true() ? std::move(kept) : std::move(dropped);
+      if (o.v != Outcome::V::kError) o.details = Keep(o.is_true() ? std::move(kept) : std::move(dropped));
       return o;
     }
     return PredicateTest(pr, v, note);
@@ -683,7 +707,11 @@ class Evaluator {
     Outcome o = Outcome::Of(value);
     o.ev = inner.ev;
     o.details = inner.details;
-    if (o.ev.span.end == 0) o.ev.span = pr.span;
+    if (trace && (!o.ev || o.ev->span.end == 0)) {
+      LazyEvidence e = Deref(o.ev);
+      e.span = pr.span;
+      o.ev = Keep(e);
+    }
     return o;
   }
 
@@ -810,6 +838,8 @@ class Evaluator {
 
   static constexpr size_t kMaxDetails = 6;
   static constexpr size_t kMaxGroups = 64;
+  Pool<LazyEvidence> evidence_;
+  Pool<Details> details_;
   const Program& p_;
   const EvalOptions& o_;
   double now_;
@@ -879,7 +909,9 @@ void Finish(Result& r, Evaluator& ev, const Rule& rule, const Outcome& o, bool g
   if (no_data && (!valid || rule.negated)) r.status = Status::kNoData;
   if (ev.trace && (r.status != Status::kPassed || ev.evidence_for_passed())) {
     r.evidence.push_back(ev.Materialize(o.ev));
-    for (const LazyEvidence& d : o.details) r.evidence.push_back(ev.Materialize(d));
+    if (o.details) {
+      for (const LazyEvidence& d : *o.details) r.evidence.push_back(ev.Materialize(&d));
+    }
   }
   if (r.status == Status::kNoData) {
     r.message = "the verdict rests on data that could not be read";
@@ -914,7 +946,7 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
   bool may_be_unreadable = inv.HasUnreadable(rule.entity_type);
   const auto& entities = inv.Entities(rule.entity_type);
   if (rule.list_target) {
-    ev.arena.Clear();
+    ev.Reset();
     SynthObject* obj = ev.arena.Object();
     SynthList* items = ev.arena.List();
     const PathNode* items_path = ev.arena.Path(nullptr, "items");
@@ -974,7 +1006,7 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     // First a fast pass without evidence or paths; then, for a result that is reported with
     // evidence, a second pass that gathers them (the filter-pattern decisions are cached by then).
     auto run = [&](bool trace, Result& x) {
-      ev.arena.Clear();
+      ev.Reset();
       ev.arena.set_paths(trace);
       ev.trace = trace;
       if (rule.where) {
