@@ -5,7 +5,7 @@
 //    "collection": {..., "permissionGaps": [{"entityType": "...", ...}]}}
 //
 // Loaded once with simdjson's DOM parser; entities are handed out as DOM elements that live as
-// long as the Inventory. Every shape error names the place (file and JSON path).
+// long as the Inventory (the DOM holds copies of the strings; the file's text is not kept). Every shape error names the place (file and JSON path).
 #ifndef VIGIL_GSL_INVENTORY_H_
 #define VIGIL_GSL_INVENTORY_H_
 
@@ -44,9 +44,9 @@ class Inventory {
 
  private:
   Inventory() = default;
-  Status Index(const std::string& name);
+  // Parses `json` (followed by SIMDJSON_PADDING readable bytes) and indexes the entities.
+  Status Index(const std::string& name, const char* json, size_t size);
 
-  simdjson::padded_string json_;
   simdjson::dom::parser parser_;
   simdjson::dom::element root_;
   std::string account_id_, account_name_;
