@@ -498,8 +498,10 @@ class Evaluator {
               }
             }
           };
-          flatten(kept_groups, kept);
-          flatten(dropped_groups, dropped);
+          if (want_details) {
+            flatten(kept_groups, kept);
+            flatten(dropped_groups, dropped);
+          }
           with_details = true;
           Val l;
           l.kind = Val::Kind::kList;
@@ -908,6 +910,7 @@ void Finish(Result& r, Evaluator& ev, const Rule& rule, const Outcome& o, bool g
   bool no_data = ev.touched_unreadable || gap;
   if (no_data && (!valid || rule.negated)) r.status = Status::kNoData;
   if (ev.trace && (r.status != Status::kPassed || ev.evidence_for_passed())) {
+    r.evidence.reserve(1 + (o.details ? o.details->size() : 0));
     r.evidence.push_back(ev.Materialize(o.ev));
     if (o.details) {
       for (const LazyEvidence& d : *o.details) r.evidence.push_back(ev.Materialize(&d));
@@ -1001,6 +1004,7 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     return out;
   }
   out.reserve(entities.size());
+  size_t evaluated = 0, reported_count = 0;
   for (simdjson::dom::element e : entities) {
     Val entity = FromDom(e, nullptr, may_be_unreadable && Unreadable(e));
     // First a fast pass without evidence or paths; then, for a result that is reported with
@@ -1026,12 +1030,27 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
              entity.unreadable ? Str(e, "chainUnreadableReason") : std::string());
     };
     Result& r = out.emplace_back();
-    run(false, r);
-    bool wants = r.status != Status::kPassed && r.status != Status::kSkipped;
-    if (wants || options.evidence_for_passed) {
-      r = Result();
+    auto reported = [](const Result& x) {
+      return x.status != Status::kPassed && x.status != Status::kSkipped;
+    };
+    // The fast pass saves time only where the evidence is not wanted: when every result carries
+    // evidence, or when most results of this rule so far did (a failing rule), the traced pass
+    // runs alone. It decides as the fast one does; without evidence_for_passed, a passed result
+    // has no evidence in either, and a skipped one drops what the traced pass gathered.
+    bool traced_first = options.evidence_for_passed ||
+                        (evaluated >= 32 && reported_count * 3 > evaluated);
+    if (traced_first) {
       run(true, r);
+      if (!options.evidence_for_passed && r.status == Status::kSkipped) r.evidence.clear();
+    } else {
+      run(false, r);
+      if (reported(r)) {
+        r = Result();
+        run(true, r);
+      }
     }
+    ++evaluated;
+    reported_count += reported(r);
     // The entity's names are set once, on the result that is kept.
     r.entity_type = rule.entity_type;
     SetNames(r, e);

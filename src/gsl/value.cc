@@ -1,23 +1,39 @@
 #include "gsl/value.h"
 
+#include <charconv>
+
 #include "base/json_writer.h"
 #include "base/text.h"
 
 namespace vigil::gsl {
 
 std::string PathString(const PathNode* p) {
-  std::vector<const PathNode*> chain;
-  for (; p; p = p->parent) chain.push_back(p);
-  std::string out;
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const PathNode* n = *it;
-    if (n->index >= 0) {
-      out += "[" + std::to_string(n->index) + "]";
+  // The chain from the root, without an allocation for the usual few levels.
+  const PathNode* fixed[16];
+  std::vector<const PathNode*> more;
+  size_t n = 0;
+  for (; p; p = p->parent) {
+    if (n < std::size(fixed)) {
+      fixed[n++] = p;
     } else {
-      if (!out.empty()) out += ".";
-      out += n->key;
+      more.push_back(p);
     }
   }
+  std::string out;
+  auto append = [&](const PathNode* node) {
+    if (node->index >= 0) {
+      char buf[24];
+      char* end = std::to_chars(buf, buf + sizeof buf, node->index).ptr;
+      out += '[';
+      out.append(buf, end);
+      out += ']';
+    } else {
+      if (!out.empty()) out += '.';
+      out += node->key;
+    }
+  };
+  for (auto it = more.rbegin(); it != more.rend(); ++it) append(*it);
+  while (n > 0) append(fixed[--n]);
   return out;
 }
 
@@ -59,21 +75,37 @@ Val FromDom(simdjson::dom::element e, const PathNode* path, bool unreadable) {
   return v;
 }
 
+namespace {
+// Member names are short: a loop beats a call to memcmp.
+inline bool SameBytes(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+}  // namespace
+
 Val Member(const Val& v, std::string_view key, Arena& arena) {
+  if (v.kind == Val::Kind::kObject) {
+    if (v.from_dom) {
+      simdjson::dom::object obj = v.el.get_object().value_unsafe();
+      const size_t n = key.size();
+      for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+        // Lengths first: most keys differ in length.
+        if (it.key_length() != n) continue;
+        const char* k = it.key_c_str();
+        if (SameBytes(k, key.data(), n)) {
+          return FromDom(it.value(), arena.Path(v.path, std::string_view(k, n)), v.unreadable);
+        }
+      }
+    } else {
+      for (const auto& [k, val] : v.object->members) {
+        if (k == key) return val;
+      }
+    }
+  }
   Val missing;
   missing.unreadable = v.unreadable;
-  if (v.kind != Val::Kind::kObject) return missing;
-  if (v.from_dom) {
-    simdjson::dom::object obj = v.el.get_object().value_unsafe();
-    for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
-      // key_equals compares lengths before bytes: most keys differ in length.
-      if (it.key_equals(key)) return FromDom(it.value(), arena.Path(v.path, it.key()), v.unreadable);
-    }
-    return missing;
-  }
-  for (const auto& [k, val] : v.object->members) {
-    if (k == key) return val;
-  }
   return missing;
 }
 

@@ -37,18 +37,19 @@ struct SynthObject {
 
 struct Val {
   enum class Kind : uint8_t { kMissing, kNull, kBool, kNumber, kString, kList, kObject };
+  // The flags first, packed: values are copied at every step of an evaluation.
   Kind kind = Kind::kMissing;
   bool boolean = false;
   bool is_int = false;
+  bool from_dom = false;
+  bool unreadable = false;  // read from an entity whose monitoring chain was not readable
   int64_t integer = 0;
   double number = 0;
   std::string_view str;
   simdjson::dom::element el;   // when from the document and kList/kObject
-  bool from_dom = false;
   const SynthList* list = nullptr;      // synthetic kList
   const SynthObject* object = nullptr;  // synthetic kObject
   const PathNode* path = nullptr;
-  bool unreadable = false;  // read from an entity whose monitoring chain was not readable
 
   bool missing_or_null() const { return kind == Kind::kMissing || kind == Kind::kNull; }
 };
