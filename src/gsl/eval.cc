@@ -355,12 +355,12 @@ class Evaluator {
   Outcome Make(bool b, const gsl::Predicate& pr, const Val& v, std::string_view note = {}) {
     Outcome o = Outcome::Of(b);
     if (v.unreadable) touched_unreadable = true;
-    if (!trace) return o;  // the fast pass decides; evidence is gathered when it is reported
-    o.ev = Keep(LazyEvidence{pr.span, v, true, note});
+    // The fast pass decides; evidence is gathered when it is reported.
+    if (trace) [[unlikely]] o.ev = Keep(LazyEvidence{pr.span, v, true, note});
     return o;
   }
 
-  const LazyEvidence* Keep(const LazyEvidence& e) {
+  [[gnu::noinline]] const LazyEvidence* Keep(const LazyEvidence& e) {  // keeps Make() inlinable
     LazyEvidence* p = evidence_.New();
     *p = e;
     return p;

@@ -91,10 +91,10 @@ Val Member(const Val& v, std::string_view key, Arena& arena) {
       simdjson::dom::object obj = v.el.get_object().value_unsafe();
       const size_t n = key.size();
       for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
-        // Lengths first: most keys differ in length.
+        // Lengths first, then the first byte: most keys differ in one or the other.
         if (it.key_length() != n) continue;
         const char* k = it.key_c_str();
-        if (SameBytes(k, key.data(), n)) {
+        if (n == 0 || (k[0] == key[0] && SameBytes(k + 1, key.data() + 1, n - 1))) {
           return FromDom(it.value(), arena.Path(v.path, std::string_view(k, n)), v.unreadable);
         }
       }
