@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <functional>
 
 #include <fmt/format.h>
@@ -62,9 +61,12 @@ void AdviseHugePages(void* p, size_t n) {
 // Below this size the page faults do not matter.
 constexpr size_t kLargeDocument = size_t{4} << 20;
 
-// A regular file's bytes followed by simdjson's padding, in an anonymous mapping advised for huge
-// pages. Empty when the file cannot be read that way (Load then falls back to simdjson's loader,
-// which also gives the error).
+// A regular file's bytes followed by simdjson's padding, mapped rather than copied: the page
+// cache's pages are used as they are (no copy, no fresh memory to zero), over a reservation one
+// padding longer whose tail reads as zeros. Empty when the file cannot be mapped (Load then falls
+// back to simdjson's loader, which also gives the error). The mapping lives only while the text is
+// parsed; a file truncated during those milliseconds would fault, as with any mapped input — the
+// collector replaces inventories by rename, never in place.
 class FileBytes {
  public:
   explicit FileBytes(const std::string& path) {
@@ -74,38 +76,32 @@ class FileBytes {
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
       size_t size = static_cast<size_t>(st.st_size);
       size_t cap = size + simdjson::SIMDJSON_PADDING;
-      void* m = mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (m != MAP_FAILED) {
-        data_ = static_cast<char*>(m);
-        cap_ = cap;
-        if (size >= kLargeDocument) AdviseHugePages(data_, cap_);
-        size_t got = 0;
-        while (got < size) {
-          ssize_t r = read(fd, data_ + got, size - got);
-          if (r < 0 && errno == EINTR) continue;
-          if (r <= 0) break;
-          got += static_cast<size_t>(r);
+      void* region = mmap(nullptr, cap, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (region != MAP_FAILED) {
+        void* m = mmap(region, size, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
+        if (m == region) {
+          data_ = static_cast<const char*>(region);
+          size_ = size;
+          cap_ = cap;
+        } else {
+          munmap(region, cap);
         }
-        size_ = got;
-        if (got != size) Release();  // changed under us, or a read error: let simdjson retry
       }
     }
     close(fd);
   }
-  ~FileBytes() { Release(); }
+  ~FileBytes() {
+    if (data_) munmap(const_cast<char*>(data_), cap_);
+  }
   FileBytes(const FileBytes&) = delete;
   FileBytes& operator=(const FileBytes&) = delete;
 
   bool ok() const { return data_ != nullptr; }
   const char* data() const { return data_; }
-  size_t size() const { return size_; }  // the padding after it is zeroed and readable
+  size_t size() const { return size_; }  // followed by SIMDJSON_PADDING readable bytes
 
  private:
-  void Release() {
-    if (data_) munmap(data_, cap_);
-    data_ = nullptr;
-  }
-  char* data_ = nullptr;
+  const char* data_ = nullptr;
   size_t size_ = 0, cap_ = 0;
 };
 }  // namespace
