@@ -446,6 +446,18 @@ class Evaluator {
   }
 
   Outcome Predicate(const gsl::Predicate& pr, const Val& ctx) {
+    if (pr.steps.empty()) {
+      // Most predicates are a path and a test: no step state to set up (kept apart so that this
+      // path stays a small function).
+      Val v = Resolve(pr, ctx);
+      std::string_view note = last_note_;
+      last_note_ = {};
+      return PredicateTest(pr, v, note);
+    }
+    return PredicateWithSteps(pr, ctx);
+  }
+
+  [[gnu::noinline]] Outcome PredicateWithSteps(const gsl::Predicate& pr, const Val& ctx) {
     Val v = Resolve(pr, ctx);
     // Evidence of the elements a `with` kept or dropped (local: brackets nest).
     std::vector<LazyEvidence> kept, dropped;
