@@ -416,8 +416,9 @@ class Evaluator {
       v.path = arena.Path(nullptr, "event.status");
       return v;
     }
-    Val v = ctx;
-    for (const std::string& seg : pr.path) v = Member(v, seg, arena);
+    if (pr.path.empty()) return ctx;
+    Val v = Member(ctx, pr.path[0], arena);
+    for (size_t i = 1; i < pr.path.size(); ++i) v = Member(v, pr.path[i], arena);
     return v;
   }
 
