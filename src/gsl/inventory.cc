@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <functional>
 
 #include <fmt/format.h>
@@ -120,6 +121,9 @@ StatusOr<std::unique_ptr<Inventory>> Inventory::Load(const std::string& path) {
   simdjson::padded_string text;
   auto err = simdjson::padded_string::load(path).get(text);
   if (err) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return IoError(path + ": no such file");
+    if (std::filesystem::is_directory(path, ec)) return IoError(path + ": is a directory");
     return IoError(fmt::format("{}: cannot read: {}", path, simdjson::error_message(err)));
   }
   VIGIL_RETURN_IF_ERROR(inv->Index(path, text.data(), text.size()));
