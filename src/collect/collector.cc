@@ -133,13 +133,18 @@ class Collection {
         PaginateInto(region, "sns", "ListTopics", Json::Object(), "NextToken", "NextToken",
                      {{"Topics", "topics"}});
       });
-      for (auto [op, member, key] :
-           {std::tuple{"DescribeConfigurationRecorders", "ConfigurationRecorders",
+      struct ConfigCall {
+        const char* op;      // the operation
+        const char* member;  // its list in the response
+        const char* key;     // where the raw document keeps it
+      };
+      for (ConfigCall c :
+           {ConfigCall{"DescribeConfigurationRecorders", "ConfigurationRecorders",
                        "configurationRecorders"},
-            std::tuple{"DescribeConfigurationRecorderStatus", "ConfigurationRecordersStatus",
+            ConfigCall{"DescribeConfigurationRecorderStatus", "ConfigurationRecordersStatus",
                        "configurationRecordersStatus"},
-            std::tuple{"DescribeDeliveryChannels", "DeliveryChannels", "deliveryChannels"}}) {
-        tasks.push_back([this, region, op, member, key] {
+            ConfigCall{"DescribeDeliveryChannels", "DeliveryChannels", "deliveryChannels"}}) {
+        tasks.push_back([this, region, op = c.op, member = c.member, key = c.key] {
           AwsResult<Json> r = client_.CallJson("config", region, op, Json::Object());
           if (r.ok()) Store(region, key, ArrayOf(Items(*r.value, member)));
           else Record(r.error, "");
@@ -179,7 +184,10 @@ class Collection {
     raw_.Set("trails", Json::Object());
     raw_.Set("topics", Json::Object());
     tasks.clear();
-    for (const auto& [arn, home_region] : trails) {
+    for (const auto& trail : trails) {
+      // Named copies: lambdas cannot capture structured bindings before C++20 (clang 14).
+      const std::string& arn = trail.first;
+      const std::string& home_region = trail.second;
       raw_.Get("trails")->Set(arn, Json::Object());
       tasks.push_back([this, arn, home_region] {
         Json body = Json::Object();
