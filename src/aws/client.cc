@@ -21,12 +21,6 @@ bool In(std::string_view code, std::initializer_list<std::string_view> codes) {
   return false;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // "Mon, 02 Jan 2006 15:04:05 GMT" -> epoch seconds; nullopt if it does not parse.
 std::optional<std::time_t> ParseHttpDate(std::string_view s) {
   std::tm tm{};
@@ -37,13 +31,13 @@ std::optional<std::time_t> ParseHttpDate(std::string_view s) {
 
 std::string ContentType(const HttpResponse& r) {
   const std::string* ct = r.FindHeader("Content-Type");
-  return ct ? Lower(*ct) : std::string();
+  return ct ? AsciiLower(*ct) : std::string();
 }
 
 bool LooksLikeHtml(const HttpResponse& r) {
   if (ContentType(r).find("html") != std::string::npos) return true;
   std::string_view b = TrimSpace(r.body);
-  return b.size() >= 5 && (Lower(b.substr(0, 5)) == "<html" || Lower(b.substr(0, 5)) == "<!doc");
+  return b.size() >= 5 && (AsciiLower(b.substr(0, 5)) == "<html" || AsciiLower(b.substr(0, 5)) == "<!doc");
 }
 
 // The error code: text after the last '#', cut at the first ':'.

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/text.h"
+
 namespace vigil::aws {
 namespace {
 
@@ -35,13 +37,7 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(a, b - a));
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool IsTrue(const std::optional<std::string>& v) { return v && Lower(Trim(*v)) == "true"; }
+bool IsTrue(const std::optional<std::string>& v) { return v && AsciiLower(Trim(*v)) == "true"; }
 
 // Reads a file; a missing file is an empty one (the SDKs treat it so).
 StatusOr<std::optional<std::string>> ReadOptional(const std::string& path) {
@@ -119,7 +115,7 @@ StatusOr<IniFile> ParseIni(std::string_view text, std::string_view what) {
     if (eq == std::string::npos) {
       return InvalidArgument(where() + "expected 'key = value'");
     }
-    std::string key = Lower(Trim(std::string_view(line).substr(0, eq)));
+    std::string key = AsciiLower(Trim(std::string_view(line).substr(0, eq)));
     std::string value = Trim(std::string_view(line).substr(eq + 1));
     // Inline comments: " #" or " ;" after the value.
     for (size_t i = 1; i < value.size(); ++i) {
@@ -270,7 +266,7 @@ std::string AwsConfig::Endpoint(const ServiceInfo& service, std::string_view reg
     if (auto v = Env("AWS_ENDPOINT_URL")) return strip(*v);
     if (auto services = ProfileValue(profile_name_, "services")) {
       if (const IniSection* s = ConfigSection("services " + *services)) {
-        auto it = s->find(Lower(service.sdk_id) + ".endpoint_url");
+        auto it = s->find(AsciiLower(service.sdk_id) + ".endpoint_url");
         if (it != s->end()) return strip(it->second);
       }
     }

@@ -24,12 +24,6 @@ namespace {
 
 constexpr int kProcessTimeoutSeconds = 120;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound(std::string(what) + ": cannot open " + path);
@@ -661,10 +655,10 @@ class Resolver {
   }
 
   std::optional<std::unique_ptr<CredentialProvider>> Imds() {
-    if (Lower(env_("AWS_EC2_METADATA_DISABLED").value_or("")) == "true") return std::nullopt;
+    if (AsciiLower(env_("AWS_EC2_METADATA_DISABLED").value_or("")) == "true") return std::nullopt;
     std::string endpoint = env_("AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or("");
     if (endpoint.empty()) {
-      endpoint = Lower(env_("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE").value_or("ipv4")) == "ipv6"
+      endpoint = AsciiLower(env_("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE").value_or("ipv4")) == "ipv6"
                      ? "http://[fd00:ec2::254]"
                      : "http://169.254.169.254";
     }

@@ -12,20 +12,9 @@
 namespace vigil::aws {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 const std::string* Find(const HeaderList& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (EqualsIgnoreCase(k, name)) return &v;
+    if (EqualsIgnoreAsciiCase(k, name)) return &v;
   }
   return nullptr;
 }
@@ -96,7 +85,7 @@ const std::string* HttpRequest::FindHeader(std::string_view name) const {
 }
 
 void HttpRequest::SetHeader(std::string name, std::string value) {
-  std::erase_if(headers, [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
+  std::erase_if(headers, [&](const auto& h) { return EqualsIgnoreAsciiCase(h.first, name); });
   headers.emplace_back(std::move(name), std::move(value));
 }
 

@@ -33,12 +33,6 @@ std::string Hmac(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Trims the value and collapses runs of spaces (also inside quotes, as SigV4 requires).
 std::string CanonicalHeaderValue(std::string_view v) {
   std::string out;
@@ -79,7 +73,7 @@ CanonicalHeaders BuildCanonicalHeaders(const HeaderList& headers) {
   // Names in lower case, sorted; repeated names joined with ',' in request order.
   std::vector<std::pair<std::string, std::string>> merged;
   for (const auto& [name, value] : headers) {
-    std::string lname = Lower(name);
+    std::string lname = AsciiLower(name);
     if (lname == "authorization") continue;
     std::string cvalue = CanonicalHeaderValue(value);
     auto it = std::find_if(merged.begin(), merged.end(),

@@ -32,6 +32,11 @@ std::string QuoteForMessage(std::string_view s, size_t max = 80);
 inline bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 std::string_view TrimSpace(std::string_view s);
 
+// ASCII lower case (other bytes unchanged), and equality ignoring ASCII case: for protocol
+// names such as HTTP headers and INI keys, never for user text.
+std::string AsciiLower(std::string_view s);
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
+
 }  // namespace vigil
 
 #endif  // VIGIL_BASE_TEXT_H_

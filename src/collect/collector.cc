@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "collect/raw_util.h"
 #include "collect/time_util.h"
 
 namespace vigil::collect {
@@ -14,20 +15,6 @@ namespace {
 using aws::AwsError;
 using aws::AwsResult;
 using aws::ErrorClass;
-
-// The list under `key` of a response page; a missing member or an empty XML element ("") is
-// an empty list.
-std::vector<Json> Items(const Json& page, std::string_view key) {
-  const Json* v = page.Get(key);
-  if (v == nullptr || !v->is_array()) return {};
-  return v->items();
-}
-
-Json ArrayOf(std::vector<Json> items) {
-  Json a = Json::Array();
-  a.items() = std::move(items);
-  return a;
-}
 
 // Runs tasks on up to `concurrency` threads; returns when all are done.
 void RunAll(std::vector<std::function<void()>>& tasks, int concurrency,
@@ -240,17 +227,6 @@ class Collection {
   }
 
  private:
-  static std::string ArnField(const std::string& arn, int index) {
-    size_t start = 0;
-    for (int i = 0; i < index; ++i) {
-      start = arn.find(':', start);
-      if (start == std::string::npos) return "";
-      ++start;
-    }
-    size_t end = arn.find(':', start);
-    return arn.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  }
-
   void Run(std::vector<std::function<void()>>& tasks) {
     total_ += static_cast<int>(tasks.size());
     RunAll(tasks, options_.concurrency, [this] {

@@ -6,22 +6,11 @@
 #include <tuple>
 
 #include "collect/collector.h"
+#include "collect/raw_util.h"
 #include "collect/time_util.h"
 
 namespace vigil::collect {
 namespace {
-
-std::vector<Json> Items(const Json* v) {
-  if (v == nullptr || !v->is_array()) return {};
-  return v->items();
-}
-std::vector<Json> Items(const Json& obj, std::string_view key) { return Items(obj.Get(key)); }
-
-Json ArrayOf(std::vector<Json> items) {
-  Json a = Json::Array();
-  a.items() = std::move(items);
-  return a;
-}
 
 Json StringArray(const Json& obj, std::string_view key) {
   Json a = Json::Array();
@@ -97,18 +86,6 @@ Json CamelKeys(const Json& v) {
   Json o = Json::Object();
   for (const auto& [k, x] : v.members()) o.Set(LowerFirst(k), CamelKeys(x));
   return o;
-}
-
-std::string ArnField(std::string_view arn, int index) {
-  size_t start = 0;
-  for (int i = 0; i < index; ++i) {
-    start = arn.find(':', start);
-    if (start == std::string_view::npos) return "";
-    ++start;
-  }
-  size_t end = arn.find(':', start);
-  return std::string(arn.substr(start, end == std::string_view::npos ? std::string_view::npos
-                                                                       : end - start));
 }
 
 std::string LastName(std::string_view arn, char sep) {

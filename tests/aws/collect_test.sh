@@ -4,37 +4,8 @@
 # injected faults, malformed responses, every credential source, and secrets kept out of output.
 #   VIGIL=build/vigil bash tests/aws/collect_test.sh [UPDATE_GOLDEN=1]
 set -u
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-VIGIL="${VIGIL:-$ROOT/build/vigil}"
+source "$(dirname "$0")/lib.sh"
 DATA="$ROOT/testdata/aws"
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "$2" | sed 's/^/     /' | head -40; }
-
-# The test key of the scenarios (a made-up fixture, not an AWS secret).
-KEY_ID=AKIAVIGILTEST0000001
-SECRET='vigil/TEST+fixture+secret+NOT+a+real+key1'
-
-start_server() {  # scenario file
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -f "$WORK/port" "$WORK/calls.jsonl"
-  python3 "$HERE/fake_aws.py" --scenario "$1" --port 0 --port-file "$WORK/port" \
-    --calls-log "$WORK/calls.jsonl" >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
-  PORT="$(cat "$WORK/port")"
-  URL="http://127.0.0.1:$PORT"
-}
 
 # A clean environment: no real AWS configuration or credentials leak in, no IMDS probing.
 clean_env() {

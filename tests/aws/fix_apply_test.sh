@@ -4,20 +4,7 @@
 # was not applied, and --apply refuses to run unconfirmed.
 #   VIGIL=build/vigil bash tests/aws/fix_apply_test.sh
 set -u
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-VIGIL="${VIGIL:-$ROOT/build/vigil}"
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "$2" | sed 's/^/     /' | head -40; }
+source "$(dirname "$0")/lib.sh"
 
 # The realistic member account without what a member cannot read (the organization trail and
 # the other account's topic), so that every rule can be judged and fixed from this account.
@@ -45,17 +32,6 @@ if sys.argv[3] == "fault":
                     "resource": "cis-4.11-nacl-changes-alarm"}]
 json.dump(s, open(sys.argv[2], "w"))
 EOF
-}
-
-start_server() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -f "$WORK/port"
-  : >"$WORK/calls.jsonl"
-  python3 "$HERE/fake_aws.py" --scenario "$1" --port 0 --port-file "$WORK/port" \
-    --calls-log "$WORK/calls.jsonl" >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
-  URL="http://127.0.0.1:$(cat "$WORK/port")"
 }
 
 vigil() {

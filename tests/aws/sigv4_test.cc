@@ -199,7 +199,8 @@ TEST_P(SuiteCrt, HeaderSigning) {
 }
 
 TEST_P(SuiteCrt, Presigning) {
-  if (!fs::exists(GetParam() / "query-canonical-request.txt")) GTEST_SKIP();
+  // Every aws-c-auth v4 case carries the presigned (query) files too.
+  ASSERT_TRUE(fs::exists(GetParam() / "query-canonical-request.txt"));
   CrtCase c = LoadCrt(GetParam());
   SignatureParts parts = Presign(c.request, c.creds, c.params);
   EXPECT_EQ(parts.canonical_request, Slurp(GetParam() / "query-canonical-request.txt"));
