@@ -53,6 +53,10 @@ std::string CommentSafe(std::string_view s);
 
 // The header comment lines (without the comment marker): account, trail, rules, steps, notes.
 std::vector<std::string> HeaderLines(const Plan& plan);
+// Whether an infrastructure-as-code template (CloudFormation, Terraform) declares the step: it
+// creates a resource of a kind the templates cover, in the plan's region (IAM is global). Steps
+// that change existing resources are listed as commands instead.
+bool DeclaredByTemplate(const Plan& plan, const Step& step);
 
 // `aws` CLI pieces: the command group for a signing name ("monitoring" -> "cloudwatch"), the
 // command for an operation ("PutMetricFilter" -> "put-metric-filter"), the option for a

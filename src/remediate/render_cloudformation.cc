@@ -44,14 +44,7 @@ class CfnWriter {
   std::set<std::string> ids_;
 };
 
-bool CfnWriter::InTemplate(const Step& s) const {
-  if (!s.changes.empty()) return false;
-  if (s.service != "iam" && s.region != plan_.trail_region) return false;
-  return s.operation == "CreateLogGroup" || s.operation == "CreateRole" ||
-         s.operation == "PutRolePolicy" || s.operation == "CreateTopic" ||
-         s.operation == "Subscribe" || s.operation == "PutMetricFilter" ||
-         s.operation == "PutMetricAlarm";
-}
+bool CfnWriter::InTemplate(const Step& s) const { return DeclaredByTemplate(plan_, s); }
 
 std::string CfnWriter::Scalar(const Value& v) const {
   switch (v.kind) {

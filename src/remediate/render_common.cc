@@ -426,4 +426,13 @@ std::string Summary(const Plan& plan) {
   return o;
 }
 
+bool DeclaredByTemplate(const Plan& plan, const Step& s) {
+  if (!s.changes.empty()) return false;
+  if (s.service != "iam" && s.region != plan.trail_region) return false;
+  return s.operation == "CreateLogGroup" || s.operation == "CreateRole" ||
+         s.operation == "PutRolePolicy" || s.operation == "CreateTopic" ||
+         s.operation == "Subscribe" || s.operation == "PutMetricFilter" ||
+         s.operation == "PutMetricAlarm";
+}
+
 }  // namespace vigil::remediate

@@ -52,14 +52,7 @@ class TfWriter {
   std::map<std::string, std::string> roles_;       // created role name -> address
 };
 
-bool TfWriter::InConfig(const Step& s) const {
-  if (!s.changes.empty()) return false;
-  if (s.service != "iam" && s.region != plan_.trail_region) return false;
-  return s.operation == "CreateLogGroup" || s.operation == "CreateRole" ||
-         s.operation == "PutRolePolicy" || s.operation == "CreateTopic" ||
-         s.operation == "Subscribe" || s.operation == "PutMetricFilter" ||
-         s.operation == "PutMetricAlarm";
-}
+bool TfWriter::InConfig(const Step& s) const { return DeclaredByTemplate(plan_, s); }
 
 std::string TfWriter::Expr(const Value& v) const {
   switch (v.kind) {
