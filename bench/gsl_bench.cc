@@ -5,7 +5,8 @@
 // count (one per line, for the cross-check with jq in bench/gsl_bench.sh). With CORPUS_TSV it
 // also times parsing and planning every rule of that corpus.
 //
-// usage: gsl_bench INVENTORY RULES_FILE [CORPUS_TSV] [--now EPOCH]
+// usage: gsl_bench INVENTORY RULES_FILE [CORPUS_TSV] [--now EPOCH] [--per-rule]
+// --per-rule adds each rule's evaluation time (results freed included).
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -25,11 +26,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string corpus;
+  bool per_rule = false;
   double now = 1795737600;  // 2026-11-27T00:00:00Z
   for (int i = 3; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--now" && i + 1 < argc) {
       now = std::stod(argv[++i]);
+    } else if (a == "--per-rule") {
+      per_rule = true;
     } else {
       corpus = a;
     }
@@ -81,13 +85,17 @@ int main(int argc, char** argv) {
   auto t1 = Clock::now();
   size_t evaluations = 0;
   std::vector<size_t> failed;
+  std::vector<double> rule_secs;
   for (const auto& p : programs) {
+    auto r0 = Clock::now();
     auto results = vigil::gsl::Evaluate(*p, **inv, eo);
     size_t f = 0;
     for (const auto& r : results) f += r.status == vigil::gsl::Status::kFailed;
     failed.push_back(f);
     evaluations += p->rule().list_target ? (*inv)->Entities(p->rule().entity_type).size()
                                          : results.size();
+    results.clear();
+    rule_secs.push_back(Secs(Clock::now() - r0));
   }
   double eval = Secs(Clock::now() - t1);
   std::printf("inventory: %zu entities, loaded in %.3f s\n", (*inv)->EntityCount(), load);
@@ -95,5 +103,10 @@ int main(int argc, char** argv) {
               programs.size(), evaluations, eval, evaluations / eval);
   std::printf("total (load + evaluate): %.3f s\n", load + eval);
   for (size_t f : failed) std::printf("failed %zu\n", f);
+  if (per_rule) {
+    for (size_t i = 0; i < rules.size(); ++i) {
+      std::printf("rule %6.2f ms  %.70s\n", rule_secs[i] * 1e3, rules[i].c_str());
+    }
+  }
   return 0;
 }

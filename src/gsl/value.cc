@@ -141,6 +141,66 @@ std::string ScalarText(const Val& v) {
   }
 }
 
+namespace {
+
+// Appends the compact JSON text of `e` (as simdjson::minify writes it) until `out` is longer than
+// `max`: evidence shows 200 bytes of a value, and a value can be a whole entity.
+void AppendDom(std::string& out, simdjson::dom::element e, size_t max) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::ARRAY: {
+      out += '[';
+      bool first = true;
+      simdjson::dom::array arr = e.get_array().value_unsafe();
+      for (simdjson::dom::element x : arr) {
+        if (out.size() > max) return;
+        if (!first) out += ',';
+        first = false;
+        AppendDom(out, x, max);
+      }
+      out += ']';
+      return;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      out += '{';
+      bool first = true;
+      simdjson::dom::object obj = e.get_object().value_unsafe();
+      for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+        if (out.size() > max) return;
+        if (!first) out += ',';
+        first = false;
+        AppendJsonString(out, it.key());
+        out += ':';
+        AppendDom(out, it.value(), max);
+      }
+      out += '}';
+      return;
+    }
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64: {
+      char buf[24];
+      char* end = e.is_int64() ? std::to_chars(buf, buf + sizeof buf, e.get_int64().value_unsafe()).ptr
+                               : std::to_chars(buf, buf + sizeof buf, e.get_uint64().value_unsafe()).ptr;
+      out.append(buf, end);
+      return;
+    }
+    case simdjson::dom::element_type::STRING:
+      // The document's strings are valid UTF-8; the escapes are simdjson's.
+      AppendJsonString(out, e.get_string().value_unsafe());
+      return;
+    case simdjson::dom::element_type::BOOL:
+      out += e.get_bool().value_unsafe() ? "true" : "false";
+      return;
+    case simdjson::dom::element_type::NULL_VALUE:
+      out += "null";
+      return;
+    case simdjson::dom::element_type::DOUBLE:
+      out += simdjson::minify(e);  // simdjson's shortest form, as before
+      return;
+  }
+}
+
+}  // namespace
+
 std::string ToJson(const Val& v, size_t max) {
   std::string out;
   switch (v.kind) {
@@ -152,7 +212,7 @@ std::string ToJson(const Val& v, size_t max) {
     case Val::Kind::kList:
     case Val::Kind::kObject:
       if (v.from_dom) {
-        out = simdjson::minify(v.el);
+        AppendDom(out, v.el, max);
       } else if (v.list) {
         out = "[";
         for (size_t i = 0; i < v.list->items.size() && out.size() < max; ++i) {
