@@ -50,6 +50,12 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void AppendValidUtf8JsonString(std::string& out, std::string_view s) {
+  out += '"';
+  AppendEscapedValid(out, s);
+  out += '"';
+}
+
 std::string JsonString(std::string_view s) {
   std::string out;
   AppendJsonString(out, s);

@@ -11,6 +11,8 @@ namespace vigil {
 // Appends `s` as a JSON string literal (with the quotes) to `out`.
 void AppendJsonString(std::string& out, std::string_view s);
 std::string JsonString(std::string_view s);
+// The same for text known to be valid UTF-8 (a parsed JSON document's strings): no check.
+void AppendValidUtf8JsonString(std::string& out, std::string_view s);
 
 }  // namespace vigil
 

@@ -211,7 +211,7 @@ int RunEval(const EvalArgs& a) {
       out += fmt::format("{}{}  {}{}\n", paint(r.status), r.entity_type, r.entity_id,
                          r.entity_name.empty() || r.entity_name == r.entity_id
                              ? ""
-                             : "  (" + r.entity_name + ")");
+                             : fmt::format("  ({})", r.entity_name));
       if (a.explain || r.status == gsl::Status::kError || r.status == gsl::Status::kNoData) {
         for (const auto& e : r.evidence) {
           out += "    decided by: " + e.expr + "\n";

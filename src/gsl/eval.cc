@@ -458,6 +458,44 @@ class Evaluator {
     return PredicateWithSteps(pr, ctx);
   }
 
+  // The evidence of the elements a `with` kept (or dropped): one group per element, at most
+  // kMaxGroups, flattened into at most kMaxDetails items with the most telling groups first.
+  class Groups {
+   public:
+    void Add(const Outcome& o) {
+      if (bounds_.size() >= kMaxGroups) return;
+      size_t begin = items_.size();
+      items_.push_back(Deref(o.ev));
+      if (o.details) items_.insert(items_.end(), o.details->begin(), o.details->end());
+      bounds_.push_back({begin, items_.size(), 0});
+      // A filter pattern about other events altogether ("disjoint") says little about why this
+      // element is missing; one that overlaps says more; anything else says most.
+      int& remote = bounds_.back().remote;
+      for (size_t i = begin; i < items_.size(); ++i) {
+        std::string_view n = items_[i].note;
+        if (n.find("(disjoint)") != std::string_view::npos) remote = std::max(remote, 2);
+        if (n.find("(overlapping)") != std::string_view::npos) remote = std::max(remote, 1);
+      }
+    }
+    void Flatten(std::vector<LazyEvidence>& sink) {
+      std::stable_sort(bounds_.begin(), bounds_.end(),
+                       [](const Bound& a, const Bound& b) { return a.remote < b.remote; });
+      for (const Bound& g : bounds_) {
+        for (size_t i = g.begin; i < g.end && sink.size() < kMaxDetails; ++i) {
+          sink.push_back(items_[i]);
+        }
+      }
+    }
+
+   private:
+    struct Bound {
+      size_t begin, end;
+      int remote;
+    };
+    std::vector<LazyEvidence> items_;
+    std::vector<Bound> bounds_;
+  };
+
   [[gnu::noinline]] Outcome PredicateWithSteps(const gsl::Predicate& pr, const Val& ctx) {
     Val v = Resolve(pr, ctx);
     // Evidence of the elements a `with` kept or dropped (local: brackets nest).
@@ -469,7 +507,10 @@ class Evaluator {
           SynthList* out = arena.List();
           kept.clear();
           dropped.clear();
-          std::vector<std::vector<LazyEvidence>> kept_groups, dropped_groups;
+          // Each element's evidence (its own, then its nested details) as a group; groups are
+          // kept flat, one vector for all, so that a traced pass allocates per step, not per
+          // element.
+          Groups kept_groups, dropped_groups;
           bool want_details = trace;
           Outcome failure;
           bool failed = false;
@@ -480,40 +521,14 @@ class Evaluator {
               failed = true;
               return false;
             }
-            auto& groups = o.is_true() ? kept_groups : dropped_groups;
-            if (want_details && groups.size() < kMaxGroups) {
-              std::vector<LazyEvidence> g{Deref(o.ev)};
-              if (o.details) g.insert(g.end(), o.details->begin(), o.details->end());
-              groups.push_back(std::move(g));
-            }
+            if (want_details) (o.is_true() ? kept_groups : dropped_groups).Add(o);
             if (o.is_true()) out->items.push_back(e);
             return true;
           });
           if (failed) return failure;
-          // Most telling elements first: a filter pattern about other events altogether
-          // ("disjoint") says little about why this one is missing.
-          auto flatten = [](std::vector<std::vector<LazyEvidence>>& groups,
-                            std::vector<LazyEvidence>& sink) {
-            auto remote = [](const std::vector<LazyEvidence>& g) {
-              int r = 0;
-              for (const auto& e : g) {
-                if (e.note.find("(disjoint)") != std::string::npos) r = std::max(r, 2);
-                if (e.note.find("(overlapping)") != std::string::npos) r = std::max(r, 1);
-              }
-              return r;
-            };
-            std::stable_sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) {
-              return remote(a) < remote(b);
-            });
-            for (auto& g : groups) {
-              for (auto& e : g) {
-                if (sink.size() < kMaxDetails) sink.push_back(std::move(e));
-              }
-            }
-          };
           if (want_details) {
-            flatten(kept_groups, kept);
-            flatten(dropped_groups, dropped);
+            kept_groups.Flatten(kept);
+            dropped_groups.Flatten(dropped);
           }
           with_details = true;
           Val l;
@@ -883,7 +898,7 @@ void SetNames(Result& r, simdjson::dom::element e) {
   simdjson::dom::object obj = e.get_object().value_unsafe();
   bool id = false, name = false;
   for (auto it = obj.begin(), end = obj.end(); it != end && !(id && name); ++it) {
-    std::string* out = nullptr;
+    std::string_view* out = nullptr;
     if (!id && it.key_equals("id")) {
       id = true;
       out = &r.entity_id;
@@ -891,8 +906,7 @@ void SetNames(Result& r, simdjson::dom::element e) {
       name = true;
       out = &r.entity_name;
     }
-    std::string_view s;
-    if (out && !it.value().get_string().get(s)) out->assign(s);
+    if (out && it.value().get_string().get(*out)) *out = {};
   }
 }
 
@@ -1076,8 +1090,8 @@ Result EvaluateEvent(const Program& program, simdjson::dom::element event,
   Evaluator ev(program, options);
   Result r;
   r.entity_type = "cloudtrail";
-  r.entity_id = Str(event, "eventID");
-  r.entity_name = Str(event, "eventName");
+  if (event["eventID"].get_string().get(r.entity_id)) r.entity_id = {};
+  if (event["eventName"].get_string().get(r.entity_name)) r.entity_name = {};
   Val v = FromDom(event, nullptr, false);
   Outcome o = ev.Expr(program.rule().body, v);
   r.evidence.push_back(ev.Materialize(o.ev));

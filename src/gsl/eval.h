@@ -67,8 +67,12 @@ struct Evidence {
 // Appends `[{"expression", "path", "value", "note"}, ...]` to `out`.
 void AppendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence);
 
+// One verdict. The entity's id and name are views of the inventory's text (of the event's, for
+// EvaluateEvent): valid while the Inventory lives. A result is made per entity and rule, and a
+// copy of each id cost a scan more than the evaluation of a simple rule.
 struct Result {
-  std::string entity_type, entity_id, entity_name;
+  std::string entity_type;
+  std::string_view entity_id, entity_name;
   Status status = Status::kPassed;
   std::vector<Evidence> evidence;
   std::string message;

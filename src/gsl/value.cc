@@ -85,7 +85,7 @@ inline bool SameBytes(const char* a, const char* b, size_t n) {
 }
 }  // namespace
 
-Val Member(const Val& v, std::string_view key, Arena& arena) {
+[[gnu::flatten]] Val Member(const Val& v, std::string_view key, Arena& arena) {
   if (v.kind == Val::Kind::kObject) {
     if (v.from_dom) {
       simdjson::dom::object obj = v.el.get_object().value_unsafe();
@@ -168,7 +168,7 @@ void AppendDom(std::string& out, simdjson::dom::element e, size_t max) {
         if (out.size() > max) return;
         if (!first) out += ',';
         first = false;
-        AppendJsonString(out, it.key());
+        AppendValidUtf8JsonString(out, it.key());
         out += ':';
         AppendDom(out, it.value(), max);
       }
@@ -185,7 +185,7 @@ void AppendDom(std::string& out, simdjson::dom::element e, size_t max) {
     }
     case simdjson::dom::element_type::STRING:
       // The document's strings are valid UTF-8; the escapes are simdjson's.
-      AppendJsonString(out, e.get_string().value_unsafe());
+      AppendValidUtf8JsonString(out, e.get_string().value_unsafe());
       return;
     case simdjson::dom::element_type::BOOL:
       out += e.get_bool().value_unsafe() ? "true" : "false";

@@ -118,7 +118,8 @@ StatusOr<int64_t> Record(const std::string& path, const rules::ScanResult& scan)
     sqlite3_bind_text(raw, 2, f.rule->id().c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(raw, 3, f.rule->name.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(raw, 4, f.result.entity_type.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(raw, 5, f.result.entity_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(raw, 5, f.result.entity_id.data(), static_cast<int>(f.result.entity_id.size()),
+                      SQLITE_TRANSIENT);
     sqlite3_bind_text(raw, 6, gsl::StatusName(f.result.status), -1, SQLITE_STATIC);
     sqlite3_bind_text(raw, 7, f.result.message.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(raw) != SQLITE_DONE) {

@@ -167,7 +167,7 @@ std::string RenderJunit(const rules::ScanResult& scan) {
                        Xml(name), list.size(), failures, errors, skipped);
     for (const Finding* f : list) {
       out += fmt::format("    <testcase classname=\"{}\" name=\"{}\">", Xml(f->rule->id()),
-                         Xml(f->result.entity_type + " " + f->result.entity_id));
+                         Xml(f->result.entity_type + " " + std::string(f->result.entity_id)));
       std::string detail = Xml(f->result.message + "\n" + EvidenceText(f->result));
       switch (f->result.status) {
         case Status::kFailed:
@@ -258,7 +258,7 @@ std::string RenderSarif(const rules::ScanResult& scan, const RenderOptions& o) {
     out += s == Status::kFailed ? "fail" : s == Status::kError ? "notApplicable" : "review";
     out += "\", \"message\": {\"text\": ";
     AppendJsonString(out, std::string(gsl::StatusName(s)) + ": " + f.rule->name + " — " +
-                              f.result.entity_type + " " + f.result.entity_id +
+                              f.result.entity_type + " " + std::string(f.result.entity_id) +
                               (f.result.message.empty() ? "" : ". " + f.result.message));
     out += "}, \"locations\": [{\"logicalLocations\": [{\"fullyQualifiedName\": ";
     AppendJsonString(out, f.result.entity_id);

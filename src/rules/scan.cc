@@ -161,7 +161,7 @@ ScanResult Scan(const std::vector<Ruleset>& rulesets, const gsl::Inventory& inv,
       while (first > 0 && out.findings[first - 1].rule == &rule) --first;
       for (const Exclusion* x : active) {
         // Entities the exclusion's expressions select (all, when it has none).
-        std::set<std::string> ids;
+        std::set<std::string_view> ids;
         bool all = x->logic_expressions.empty();
         for (const std::string& expr : x->logic_expressions) {
           gsl::PlanResult sel = gsl::Plan(type + " should have " + expr);

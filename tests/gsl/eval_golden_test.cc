@@ -176,7 +176,7 @@ bool ParseNow(const std::string& s, double* out) {
 }
 
 std::string Describe(const Result& r) {
-  std::string out = "  " + r.entity_id + " -> " + StatusName(r.status);
+  std::string out = "  " + std::string(r.entity_id) + " -> " + StatusName(r.status);
   if (!r.message.empty()) out += "  [" + r.message + "]";
   out += "\n";
   for (const Evidence& e : r.evidence) {
@@ -223,10 +223,13 @@ TEST_P(EvalGoldenTest, Case) {
 
   std::vector<Result> results;
   std::vector<std::string> verdicts;  // events: match/no-match/error per result
+  // Results view their entity's text: the documents live as long as the results.
+  std::vector<std::unique_ptr<simdjson::dom::parser>> parsers;
+  std::unique_ptr<Inventory> inventory;
   if (!c.events.empty()) {
     ASSERT_TRUE(plan.program->rule().event_query) << "events given for a posture rule";
     for (const std::string& text : c.events) {
-      simdjson::dom::parser parser;
+      simdjson::dom::parser& parser = *parsers.emplace_back(std::make_unique<simdjson::dom::parser>());
       simdjson::dom::element event;
       auto err = parser.parse(simdjson::padded_string(text)).get(event);
       ASSERT_FALSE(err) << "bad event JSON: " << text;
@@ -236,7 +239,8 @@ TEST_P(EvalGoldenTest, Case) {
   } else {
     auto inv = Inventory::Load(TestdataDir() + "/inventories/" + c.inventory);
     ASSERT_TRUE(inv.ok()) << inv.status().message();
-    results = Evaluate(*plan.program, **inv, options);
+    inventory = std::move(*inv);
+    results = Evaluate(*plan.program, *inventory, options);
     for (const Result& r : results) verdicts.push_back(StatusName(r.status));
   }
 
