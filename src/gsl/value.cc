@@ -85,7 +85,7 @@ inline bool SameBytes(const char* a, const char* b, size_t n) {
 }
 }  // namespace
 
-[[gnu::flatten]] Val Member(const Val& v, std::string_view key, Arena& arena) {
+Val Member(const Val& v, std::string_view key, Arena& arena) {
   if (v.kind == Val::Kind::kObject) {
     if (v.from_dom) {
       simdjson::dom::object obj = v.el.get_object().value_unsafe();
@@ -201,40 +201,52 @@ void AppendDom(std::string& out, simdjson::dom::element e, size_t max) {
 
 }  // namespace
 
-std::string ToJson(const Val& v, size_t max) {
-  std::string out;
+namespace {
+
+// Appends the compact JSON text of `v` until `out` is longer than `max`.
+void AppendJson(std::string& out, const Val& v, size_t max) {
   switch (v.kind) {
-    case Val::Kind::kMissing: out = "(missing)"; break;
-    case Val::Kind::kNull: out = "null"; break;
-    case Val::Kind::kBool:
-    case Val::Kind::kNumber: out = ScalarText(v); break;
-    case Val::Kind::kString: out = JsonString(v.str); break;
+    case Val::Kind::kMissing: out += "(missing)"; return;
+    case Val::Kind::kNull: out += "null"; return;
+    case Val::Kind::kBool: out += v.boolean ? "true" : "false"; return;
+    case Val::Kind::kNumber: out += ScalarText(v); return;
+    case Val::Kind::kString: AppendJsonString(out, v.str); return;
     case Val::Kind::kList:
     case Val::Kind::kObject:
       if (v.from_dom) {
         AppendDom(out, v.el, max);
       } else if (v.list) {
-        out = "[";
-        for (size_t i = 0; i < v.list->items.size() && out.size() < max; ++i) {
-          if (i) out += ",";
-          out += ToJson(v.list->items[i], max);
+        out += '[';
+        for (size_t i = 0; i < v.list->items.size() && out.size() <= max; ++i) {
+          if (i) out += ',';
+          AppendJson(out, v.list->items[i], max);
         }
-        out += "]";
+        out += ']';
       } else {
-        out = "{";
-        for (size_t i = 0; i < v.object->members.size() && out.size() < max; ++i) {
-          if (i) out += ",";
-          out += JsonString(v.object->members[i].first) + ":" +
-                 ToJson(v.object->members[i].second, max);
+        out += '{';
+        for (size_t i = 0; i < v.object->members.size() && out.size() <= max; ++i) {
+          if (i) out += ',';
+          AppendJsonString(out, v.object->members[i].first);
+          out += ':';
+          AppendJson(out, v.object->members[i].second, max);
         }
-        out += "}";
+        out += '}';
       }
-      break;
+      return;
   }
+}
+
+}  // namespace
+
+std::string ToJson(const Val& v, size_t max) {
+  std::string out;
+  if (v.kind == Val::Kind::kList || v.kind == Val::Kind::kObject) out.reserve(std::min<size_t>(max, 1024) + 16);
+  AppendJson(out, v, max);
   if (out.size() > max) {
     size_t cut = max;
     while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-    out = out.substr(0, cut) + "\xE2\x80\xA6";
+    out.resize(cut);
+    out += "\xE2\x80\xA6";
   }
   return out;
 }
