@@ -606,11 +606,11 @@ class Evaluator {
                       v.kind == Val::Kind::kList ? v.el.get_array().value_unsafe().size()
                                                  : v.el.get_object().value_unsafe().size());
                 } else {
-                  n.integer = static_cast<int64_t>(v.list ? v.list->items.size()
-                                                          : v.object->members.size());
+                  n.integer = static_cast<int64_t>(v.kind == Val::Kind::kList
+                                                       ? v.list->items.size()
+                                                       : v.object->members.size());
                 }
               }
-              n.number = static_cast<double>(n.integer);
               break;
             case BuiltinId::kNumberOfHosts: {
               std::optional<Cidr> c;

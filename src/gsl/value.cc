@@ -50,7 +50,6 @@ Val FromDom(simdjson::dom::element e, const PathNode* path, bool unreadable) {
       v.kind = Val::Kind::kNumber;
       v.is_int = true;
       v.integer = e.get_int64().value_unsafe();
-      v.number = static_cast<double>(v.integer);
       break;
     case simdjson::dom::element_type::UINT64:
       v.kind = Val::Kind::kNumber;
@@ -215,7 +214,7 @@ void AppendJson(std::string& out, const Val& v, size_t max) {
     case Val::Kind::kObject:
       if (v.from_dom) {
         AppendDom(out, v.el, max);
-      } else if (v.list) {
+      } else if (v.kind == Val::Kind::kList) {
         out += '[';
         for (size_t i = 0; i < v.list->items.size() && out.size() <= max; ++i) {
           if (i) out += ',';

@@ -43,12 +43,16 @@ struct Val {
   bool is_int = false;
   bool from_dom = false;
   bool unreadable = false;  // read from an entity whose monitoring chain was not readable
-  int64_t integer = 0;
-  double number = 0;
+  union {
+    int64_t integer = 0;  // kNumber when is_int
+    double number;        // kNumber otherwise
+  };
   std::string_view str;
   simdjson::dom::element el;   // when from the document and kList/kObject
-  const SynthList* list = nullptr;      // synthetic kList
-  const SynthObject* object = nullptr;  // synthetic kObject
+  union {
+    const SynthList* list = nullptr;  // synthetic kList
+    const SynthObject* object;        // synthetic kObject
+  };
   const PathNode* path = nullptr;
 
   bool missing_or_null() const { return kind == Kind::kMissing || kind == Kind::kNull; }
