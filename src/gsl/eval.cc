@@ -416,10 +416,13 @@ class Evaluator {
       v.path = arena.Path(nullptr, "event.status");
       return v;
     }
-    if (pr.path.empty()) return ctx;
+    // Member's result is returned as it is, not copied (most paths have one segment).
+    const size_t n = pr.path.size();
+    if (n == 0) return ctx;
+    if (n == 1) return Member(ctx, pr.path[0], arena);
     Val v = Member(ctx, pr.path[0], arena);
-    for (size_t i = 1; i < pr.path.size(); ++i) v = Member(v, pr.path[i], arena);
-    return v;
+    for (size_t i = 1; i + 1 < n; ++i) v = Member(v, pr.path[i], arena);
+    return Member(v, pr.path[n - 1], arena);
   }
 
   // Evaluates a bracket for one element: an expression, or a literal list (§6.8).
