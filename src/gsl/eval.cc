@@ -461,42 +461,49 @@ class Evaluator {
     return PredicateWithSteps(pr, ctx);
   }
 
-  // The evidence of the elements a `with` kept (or dropped): one group per element, at most
-  // kMaxGroups, flattened into at most kMaxDetails items with the most telling groups first.
+  // The evidence of the elements a `with` kept (or dropped): a group per element (its own
+  // evidence, then its nested details), for the first kMaxGroups elements, flattened into at most
+  // kMaxDetails items with the most telling groups first. A filter pattern about other events
+  // altogether ("disjoint") says little about why an element is missing, one that overlaps says
+  // more, anything else says most. Groups are sorted stably by that, so a bucket per rank, each
+  // holding what can still reach the first kMaxDetails, gives the same items.
   class Groups {
    public:
     void Add(const Outcome& o) {
-      if (bounds_.size() >= kMaxGroups) return;
-      size_t begin = items_.size();
-      items_.push_back(Deref(o.ev));
-      if (o.details) items_.insert(items_.end(), o.details->begin(), o.details->end());
-      bounds_.push_back({begin, items_.size(), 0});
-      // A filter pattern about other events altogether ("disjoint") says little about why this
-      // element is missing; one that overlaps says more; anything else says most.
-      int& remote = bounds_.back().remote;
-      for (size_t i = begin; i < items_.size(); ++i) {
-        std::string_view n = items_[i].note;
-        if (n.find("(disjoint)") != std::string_view::npos) remote = std::max(remote, 2);
-        if (n.find("(overlapping)") != std::string_view::npos) remote = std::max(remote, 1);
+      if (groups_++ >= kMaxGroups) return;
+      const LazyEvidence& own = Deref(o.ev);
+      int rank = Rank(own);
+      if (o.details) {
+        for (const LazyEvidence& d : *o.details) rank = std::max(rank, Rank(d));
+      }
+      std::vector<LazyEvidence>& bucket = buckets_[rank];
+      if (bucket.size() >= kMaxDetails) return;
+      bucket.reserve(kMaxDetails);
+      bucket.push_back(own);
+      if (o.details) {
+        for (const LazyEvidence& d : *o.details) {
+          if (bucket.size() >= kMaxDetails) break;
+          bucket.push_back(d);
+        }
       }
     }
     void Flatten(std::vector<LazyEvidence>& sink) {
-      std::stable_sort(bounds_.begin(), bounds_.end(),
-                       [](const Bound& a, const Bound& b) { return a.remote < b.remote; });
-      for (const Bound& g : bounds_) {
-        for (size_t i = g.begin; i < g.end && sink.size() < kMaxDetails; ++i) {
-          sink.push_back(items_[i]);
+      for (const auto& bucket : buckets_) {
+        for (const LazyEvidence& e : bucket) {
+          if (sink.size() >= kMaxDetails) return;
+          sink.push_back(e);
         }
       }
     }
 
    private:
-    struct Bound {
-      size_t begin, end;
-      int remote;
-    };
-    std::vector<LazyEvidence> items_;
-    std::vector<Bound> bounds_;
+    static int Rank(const LazyEvidence& e) {
+      if (e.note.find("(disjoint)") != std::string_view::npos) return 2;
+      if (e.note.find("(overlapping)") != std::string_view::npos) return 1;
+      return 0;
+    }
+    size_t groups_ = 0;
+    std::vector<LazyEvidence> buckets_[3];
   };
 
   [[gnu::noinline]] Outcome PredicateWithSteps(const gsl::Predicate& pr, const Val& ctx) {
