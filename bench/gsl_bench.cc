@@ -5,8 +5,10 @@
 // count (one per line, for the cross-check with jq in bench/gsl_bench.sh). With CORPUS_TSV it
 // also times parsing and planning every rule of that corpus.
 //
-// usage: gsl_bench INVENTORY RULES_FILE [CORPUS_TSV] [--now EPOCH] [--per-rule]
-// --per-rule adds each rule's evaluation time (results freed included).
+// usage: gsl_bench INVENTORY RULES_FILE [CORPUS_TSV] [--now EPOCH] [--jobs N] [--per-rule]
+// The rules are evaluated as a scan does (gsl::EvaluateMany) on N threads (default 1; 0: one per
+// processor); --per-rule evaluates them one by one instead and adds each one's time (results freed
+// included).
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -27,11 +29,14 @@ int main(int argc, char** argv) {
   }
   std::string corpus;
   bool per_rule = false;
+  int jobs = 1;
   double now = 1795737600;  // 2026-11-27T00:00:00Z
   for (int i = 3; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--now" && i + 1 < argc) {
       now = std::stod(argv[++i]);
+    } else if (a == "--jobs" && i + 1 < argc) {
+      jobs = std::stoi(argv[++i]);
     } else if (a == "--per-rule") {
       per_rule = true;
     } else {
@@ -86,16 +91,27 @@ int main(int argc, char** argv) {
   size_t evaluations = 0;
   std::vector<size_t> failed;
   std::vector<double> rule_secs;
-  for (const auto& p : programs) {
-    auto r0 = Clock::now();
-    auto results = vigil::gsl::Evaluate(*p, **inv, eo);
+  auto count = [&](const vigil::gsl::Program& p, const std::vector<vigil::gsl::Result>& results) {
     size_t f = 0;
     for (const auto& r : results) f += r.status == vigil::gsl::Status::kFailed;
     failed.push_back(f);
-    evaluations += p->rule().list_target ? (*inv)->Entities(p->rule().entity_type).size()
-                                         : results.size();
-    results.clear();
-    rule_secs.push_back(Secs(Clock::now() - r0));
+    evaluations += p.rule().list_target ? (*inv)->Entities(p.rule().entity_type).size()
+                                        : results.size();
+  };
+  if (per_rule) {
+    for (const auto& p : programs) {
+      auto r0 = Clock::now();
+      auto results = vigil::gsl::Evaluate(*p, **inv, eo);
+      count(*p, results);
+      results.clear();
+      rule_secs.push_back(Secs(Clock::now() - r0));
+    }
+  } else {
+    // As a scan evaluates its rules (rules::Scan): EvaluateMany, on `jobs` threads.
+    std::vector<const vigil::gsl::Program*> ps;
+    for (const auto& p : programs) ps.push_back(p.get());
+    auto all = vigil::gsl::EvaluateMany(ps, **inv, eo, jobs);
+    for (size_t i = 0; i < ps.size(); ++i) count(*ps[i], all[i]);
   }
   double eval = Secs(Clock::now() - t1);
   std::printf("inventory: %zu entities, loaded in %.3f s\n", (*inv)->EntityCount(), load);

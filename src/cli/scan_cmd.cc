@@ -32,6 +32,7 @@ struct ScanArgs {
   std::string framework, min_severity = "informational", format = "table", output;
   std::string fail_on = "low", exclusions, now, history_db;
   bool verbose = false, no_history = false;
+  int jobs = 0;
   bool live = false;
   LiveOptions live_options;
   std::string save_inventory;
@@ -76,6 +77,7 @@ int RunScan(const ScanArgs& a) {
   }
   so.rule_ids = a.rule_ids;
   so.framework = a.framework;
+  so.jobs = a.jobs;
   if (!a.now.empty()) {
     auto t = gsl::ParseTime(a.now);
     if (!t) {
@@ -282,6 +284,9 @@ void RegisterScan(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   scan->add_option("--exclusions", a->exclusions, "CloudGuard exclusions (JSON)");
   scan->add_option("--now", a->now, "evaluate dates as of this ISO-8601 time");
+  scan->add_option("--jobs,-j", a->jobs,
+                   "threads evaluating rules (default: one per processor the scan may use)")
+      ->check(CLI::Range(0, 1024));
   scan->add_flag("--verbose,-v", a->verbose, "list passed findings too");
   scan->add_flag("--no-history", a->no_history, "do not record the scan in the history");
   scan->add_option("--history-db", a->history_db,

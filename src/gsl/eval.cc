@@ -1,12 +1,15 @@
 #include "gsl/eval.h"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "base/json_writer.h"
+#include "base/processors.h"
 #include "base/text.h"
 #include "gsl/builtins.h"
 #include "gsl/functions.h"
@@ -1092,6 +1095,32 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     r.entity_type = rule.entity_type;
     SetNames(r, e);
   }
+  return out;
+}
+
+std::vector<std::vector<Result>> EvaluateMany(const std::vector<const Program*>& programs,
+                                              const Inventory& inventory,
+                                              const EvalOptions& options, int jobs) {
+  EvalOptions o = options;
+  if (o.now == 0) {
+    o.now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  }
+  std::vector<std::vector<Result>> out(programs.size());
+  size_t threads = static_cast<size_t>(jobs > 0 ? jobs : AvailableProcessors());
+  threads = std::min(threads, programs.size());
+  // Programs are immutable and the inventory is only read: each thread evaluates whole programs,
+  // taking the next one when it is done.
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < programs.size();) {
+      out[i] = Evaluate(*programs[i], inventory, o);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
   return out;
 }
 

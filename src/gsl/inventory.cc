@@ -7,8 +7,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include <fmt/format.h>
+
+#include "base/processors.h"
 
 namespace vigil::gsl {
 
@@ -54,6 +57,18 @@ void AdviseHugePages(void* p, size_t n) {
   uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
   uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHuge - 1);
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+// Faults in the whole pages of [p, p + n) for writing, without writing (errors ignored: it only
+// saves time).
+void PopulateForWrite(void* p, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+  uintptr_t begin = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{4095};
+  madvise(reinterpret_cast<void*>(begin), n, MADV_POPULATE_WRITE);
 #else
   (void)p;
   (void)n;
@@ -146,8 +161,25 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
     AdviseHugePages(parser_.doc.string_buf.get(), size / 3 * 5);
     AdviseHugePages(parser_.implementation->structural_indexes.get(), size * sizeof(uint32_t));
   }
+  // With a second processor, the fresh memory the parse will write (the tape and the string
+  // buffer) is faulted in there, zeroed by the kernel, while simdjson's first stage reads the text
+  // here. MADV_POPULATE_WRITE changes no byte, so it may race with the parse; it covers what an
+  // inventory usually needs (a pretty-printed one: tape 0.4, strings 0.8 of the text's size).
+  std::thread prefault;
+#ifdef MADV_POPULATE_WRITE
+  if (size >= kLargeDocument && AvailableProcessors() >= 2) {
+    void* tape = parser_.doc.tape.get();
+    void* strings = parser_.doc.string_buf.get();
+    prefault = std::thread([tape, strings, size] {
+      PopulateForWrite(tape, size / 2);
+      PopulateForWrite(strings, size / 5 * 4);
+    });
+  }
+#endif
   // `json` is followed by SIMDJSON_PADDING readable bytes.
-  if (auto err = parser_.parse(json, size, false).get(root_)) {
+  auto parsed = parser_.parse(json, size, false).get(root_);
+  if (prefault.joinable()) prefault.join();
+  if (auto err = parsed) {
     return InvalidArgument(fmt::format("{}: not a valid JSON document: {}", name,
                                        simdjson::error_message(err)));
   }

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "base/processors.h"
 #include "base/text.h"
 #include "replay/time_util.h"
 
@@ -538,7 +539,7 @@ StatusOr<ReplayResult> Replay(const Plan& plan, const InputList& inputs,
   }
 
   size_t threads = options.threads ? options.threads
-                                   : std::max<size_t>(1, std::thread::hardware_concurrency());
+                                   : static_cast<size_t>(AvailableProcessors());
   size_t files = inputs.files.size();
   size_t readers = options.readers ? options.readers : std::max<size_t>(1, threads / 2);
   readers = std::max<size_t>(1, std::min(readers, std::max<size_t>(files, 1)));

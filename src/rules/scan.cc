@@ -117,6 +117,14 @@ ScanResult Scan(const std::vector<Ruleset>& rulesets, const gsl::Inventory& inv,
                        .count();
   gsl::EvalOptions eo = options.eval;
   eo.now = out.time;
+  // The rules to run, in order, planned; broken ones are reported apart.
+  struct Work {
+    const Ruleset* ruleset;
+    const Rule* rule;
+    std::shared_ptr<const gsl::Program> program;
+    std::vector<const Exclusion*> active;  // exclusions that name the rule and are active now
+  };
+  std::vector<Work> work;
   for (const Ruleset& rs : rulesets) {
     for (const Rule& rule : rs.rules) {
       if (rule.severity < options.min_severity) continue;
@@ -137,48 +145,54 @@ ScanResult Scan(const std::vector<Ruleset>& rulesets, const gsl::Inventory& inv,
         continue;
       }
       ++out.rules_evaluated;
-      // Exclusions that name this rule and are active now.
-      std::vector<const Exclusion*> active;
+      Work w{&rs, &rule, plan.program, {}};
       for (const Exclusion& x : options.exclusions) {
         if ((x.from != 0 && out.time < x.from) || (x.to != 0 && out.time > x.to)) continue;
         bool named = x.rule_keys.empty();
         for (const auto& k : x.rule_keys) {
           named |= k == rule.rule_id || k == rule.logic_hash || k == rule.name;
         }
-        if (named) active.push_back(&x);
+        if (named) w.active.push_back(&x);
       }
-      for (gsl::Result& r : gsl::Evaluate(*plan.program, inv, eo)) {
-        Finding f;
-        f.ruleset = &rs;
-        f.rule = &rule;
-        f.underlying = r.status;
-        f.result = std::move(r);
-        out.findings.push_back(std::move(f));
-      }
-      if (active.empty()) continue;
-      const std::string type = plan.program->rule().entity_type;
-      size_t first = out.findings.size();
-      while (first > 0 && out.findings[first - 1].rule == &rule) --first;
-      for (const Exclusion* x : active) {
-        // Entities the exclusion's expressions select (all, when it has none).
-        std::set<std::string_view> ids;
-        bool all = x->logic_expressions.empty();
-        for (const std::string& expr : x->logic_expressions) {
-          gsl::PlanResult sel = gsl::Plan(type + " should have " + expr);
-          if (!sel.ok()) continue;
-          gsl::EvalOptions so = eo;
-          so.evidence_for_passed = false;
-          for (const gsl::Result& r : gsl::Evaluate(*sel.program, inv, so)) {
-            if (r.status == gsl::Status::kPassed) ids.insert(r.entity_id);
-          }
+      work.push_back(std::move(w));
+    }
+  }
+  // Rules are independent: they are evaluated on all the processors the scan may use.
+  std::vector<const gsl::Program*> programs;
+  for (const Work& w : work) programs.push_back(w.program.get());
+  std::vector<std::vector<gsl::Result>> results =
+      gsl::EvaluateMany(programs, inv, eo, options.jobs);
+  for (size_t i = 0; i < work.size(); ++i) {
+    const Work& w = work[i];
+    size_t first = out.findings.size();
+    for (gsl::Result& r : results[i]) {
+      Finding f;
+      f.ruleset = w.ruleset;
+      f.rule = w.rule;
+      f.underlying = r.status;
+      f.result = std::move(r);
+      out.findings.push_back(std::move(f));
+    }
+    const std::string& type = w.program->rule().entity_type;
+    for (const Exclusion* x : w.active) {
+      // Entities the exclusion's expressions select (all, when it has none).
+      std::set<std::string_view> ids;
+      bool all = x->logic_expressions.empty();
+      for (const std::string& expr : x->logic_expressions) {
+        gsl::PlanResult sel = gsl::Plan(type + " should have " + expr);
+        if (!sel.ok()) continue;
+        gsl::EvalOptions so = eo;
+        so.evidence_for_passed = false;
+        for (const gsl::Result& r : gsl::Evaluate(*sel.program, inv, so)) {
+          if (r.status == gsl::Status::kPassed) ids.insert(r.entity_id);
         }
-        for (size_t k = first; k < out.findings.size(); ++k) {
-          Finding& f = out.findings[k];
-          if (f.result.status == gsl::Status::kExcluded) continue;
-          if (all || ids.count(f.result.entity_id)) {
-            f.result.status = gsl::Status::kExcluded;
-            f.exclusion = x->comment;
-          }
+      }
+      for (size_t k = first; k < out.findings.size(); ++k) {
+        Finding& f = out.findings[k];
+        if (f.result.status == gsl::Status::kExcluded) continue;
+        if (all || ids.count(f.result.entity_id)) {
+          f.result.status = gsl::Status::kExcluded;
+          f.exclusion = x->comment;
         }
       }
     }

@@ -30,6 +30,7 @@ struct ScanOptions {
   Severity min_severity = Severity::kInformational;
   std::vector<Exclusion> exclusions;
   gsl::EvalOptions eval;
+  int jobs = 0;  // threads evaluating rules; 0: one per processor the scan may run on
 };
 
 struct Finding {

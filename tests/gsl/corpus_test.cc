@@ -185,5 +185,51 @@ TEST(CorpusSmoke, EveryValidRuleEvaluatesOverEveryInventory) {
   EXPECT_GT(results, 0u);
 }
 
+std::string Describe(const Result& r) {
+  std::string out = r.entity_type + "|" + std::string(r.entity_id) + "|" +
+                    std::string(r.entity_name) + "|" + StatusName(r.status) + "|" + r.message;
+  for (const Evidence& e : r.evidence) {
+    out += "|" + e.expr + "|" + e.path + "|" + e.value + "|" + e.note;
+  }
+  return out;
+}
+
+// All valid posture rules of the corpus at once, on several threads: the same results, in the
+// same order, as one Evaluate() after another.
+TEST(CorpusSmoke, EvaluateManyOnThreadsEqualsEvaluateOneByOne) {
+  std::vector<std::shared_ptr<const Program>> plans;
+  std::vector<const Program*> programs;
+  for (const Row& row : LoadCorpus()) {
+    if (row.valid != "yes") continue;
+    PlanResult plan = Plan(row.logic);
+    ASSERT_TRUE(plan.ok()) << row.number;
+    if (plan.program->rule().event_query) continue;
+    plans.push_back(plan.program);
+    programs.push_back(plan.program.get());
+  }
+  ASSERT_GT(programs.size(), 100u);
+  EvalOptions options;
+  options.now = 1717200000;
+  size_t compared = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(VIGIL_SOURCE_DIR) +
+                                                           "/testdata/gsl/inventories")) {
+    auto inv = Inventory::Load(e.path().string());
+    ASSERT_TRUE(inv.ok()) << inv.status().message();
+    for (int jobs : {1, 3, 8}) {
+      std::vector<std::vector<Result>> many = EvaluateMany(programs, **inv, options, jobs);
+      ASSERT_EQ(many.size(), programs.size());
+      for (size_t i = 0; i < programs.size(); ++i) {
+        std::vector<Result> one = Evaluate(*programs[i], **inv, options);
+        ASSERT_EQ(many[i].size(), one.size()) << programs[i]->rule().text;
+        for (size_t k = 0; k < one.size(); ++k, ++compared) {
+          EXPECT_EQ(Describe(many[i][k]), Describe(one[k]))
+              << e.path().filename() << ", jobs " << jobs;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000u);
+}
+
 }  // namespace
 }  // namespace vigil::gsl
