@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "aws/http.h"
+#include "base/iso_time.h"
 #include "base/text.h"
 
 extern char** environ;
@@ -687,28 +688,10 @@ bool IsLoopbackOrAllowed(std::string_view url) {
 }  // namespace
 
 std::optional<std::time_t> ParseIsoTime(std::string_view s) {
-  std::tm tm{};
-  std::string text(s);
-  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (rest == nullptr) return std::nullopt;
-  if (*rest == '.') {
-    ++rest;
-    while (std::isdigit(static_cast<unsigned char>(*rest))) ++rest;
-  }
-  long offset = 0;  // NOLINT(runtime/int)
-  if (*rest == 'Z' || *rest == 'z') {
-    ++rest;
-  } else if (*rest == '+' || *rest == '-') {
-    int sign = *rest == '-' ? -1 : 1;
-    int hh = 0, mm = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
-    offset = sign * (hh * 3600 + mm * 60);
-    rest += 6;
-  } else if (*rest != '\0') {
-    return std::nullopt;
-  }
-  if (*rest != '\0') return std::nullopt;
-  return timegm(&tm) - offset;
+  if (s.size() <= 10) return std::nullopt;  // an expiry is a time, not a day
+  std::optional<IsoTime> t = vigil::ParseIsoTime(s);
+  if (!t) return std::nullopt;
+  return static_cast<std::time_t>(t->seconds);
 }
 
 StatusOr<std::vector<std::string>> SplitCommandLine(std::string_view line) {

@@ -29,8 +29,9 @@ StatusOr<std::unique_ptr<CredentialProvider>> ResolveCredentialChain(const AwsCo
 // Splits a command line as a POSIX shell would (quotes, backslashes), without expansions.
 StatusOr<std::vector<std::string>> SplitCommandLine(std::string_view line);
 
-// Parses an ISO-8601 UTC timestamp ("2026-11-27T10:00:00Z", fractional seconds and "+00:00"
-// accepted) to epoch seconds.
+// Epoch seconds of an ISO-8601 timestamp as credential sources write it ("2026-11-27T10:00:00Z",
+// with a fraction or an offset; the AWS CLI's older SSO cache writes "...UTC"): base's
+// ParseIsoTime, the fraction dropped.
 std::optional<std::time_t> ParseIsoTime(std::string_view s);
 
 }  // namespace vigil::aws

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "base/iso_time.h"
+
 namespace vigil::gsl {
 
 namespace {
@@ -237,99 +239,10 @@ bool LikeMatch(std::string_view value, std::string_view pattern) {
   return p == pattern.size();
 }
 
-namespace {
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2);
-}
-unsigned DaysIn(int64_t y, unsigned m) {
-  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-bool Digits(std::string_view s, size_t at, size_t n, int* out) {
-  if (at + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = at; i < at + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-}  // namespace
-
 std::optional<double> ParseTime(std::string_view s) {
-  int y, mo, d, h = 0, mi = 0, se = 0;
-  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
-      s[7] != '-' || !Digits(s, 8, 2, &d)) {
-    return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > static_cast<int>(DaysIn(y, static_cast<unsigned>(mo)))) {
-    return std::nullopt;
-  }
-  size_t i = 10;
-  double frac = 0, offset = 0;
-  if (i < s.size()) {
-    if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return std::nullopt;
-    if (!Digits(s, i + 1, 2, &h) || s.size() < i + 6 || s[i + 3] != ':' ||
-        !Digits(s, i + 4, 2, &mi)) {
-      return std::nullopt;
-    }
-    i += 6;
-    if (i < s.size() && s[i] == ':') {
-      if (!Digits(s, i + 1, 2, &se)) return std::nullopt;
-      i += 3;
-      if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-        size_t j = i + 1;
-        double scale = 0.1;
-        while (j < s.size() && s[j] >= '0' && s[j] <= '9') {
-          frac += (s[j] - '0') * scale;
-          scale /= 10;
-          ++j;
-        }
-        if (j == i + 1) return std::nullopt;
-        i = j;
-      }
-    }
-    if (h > 23 || mi > 59 || se > 60) return std::nullopt;
-    if (i < s.size()) {
-      if (s[i] == 'Z' || s[i] == 'z') {
-        ++i;
-      } else if (s[i] == '+' || s[i] == '-') {
-        int oh, om = 0;
-        if (!Digits(s, i + 1, 2, &oh)) return std::nullopt;
-        size_t j = i + 3;
-        if (j < s.size() && s[j] == ':') ++j;
-        if (j < s.size()) {
-          if (!Digits(s, j, 2, &om)) return std::nullopt;
-          j += 2;
-        }
-        offset = (s[i] == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
-        i = j;
-      }
-    }
-    if (i != s.size()) return std::nullopt;
-  }
-  double days = static_cast<double>(DaysFromCivil(y, static_cast<unsigned>(mo),
-                                                  static_cast<unsigned>(d)));
-  return days * 86400 + h * 3600 + mi * 60 + se + frac - offset;
+  std::optional<IsoTime> t = ParseIsoTime(s);
+  if (!t) return std::nullopt;
+  return static_cast<double>(t->seconds) + t->fraction;
 }
 
 double EpochToSeconds(double n) { return std::fabs(n) >= 1e11 ? n / 1000 : n; }
@@ -349,7 +262,7 @@ double AddUnits(double now, int64_t amount, std::string_view unit) {
   int64_t total = y * 12 + (m - 1) + months;
   int64_t ny = total >= 0 ? total / 12 : (total - 11) / 12;
   unsigned nm = static_cast<unsigned>(total - ny * 12) + 1;
-  unsigned nd = std::min(d, DaysIn(ny, nm));
+  unsigned nd = std::min(d, DaysInMonth(ny, nm));
   return static_cast<double>(DaysFromCivil(ny, nm, nd)) * 86400 + rest;
 }
 

@@ -265,6 +265,7 @@ TEST(Time, Iso8601) {
   EXPECT_EQ(ParseIsoTime("2015-08-30T12:36:00Z"), 1440938160);
   EXPECT_EQ(ParseIsoTime("2015-08-30T12:36:00.123Z"), 1440938160);
   EXPECT_EQ(ParseIsoTime("2015-08-30T14:36:00+02:00"), 1440938160);
+  EXPECT_EQ(ParseIsoTime("2015-08-30T12:36:00UTC"), 1440938160);  // the CLI's older SSO cache
   EXPECT_FALSE(ParseIsoTime("2015-08-30").has_value());
   EXPECT_FALSE(ParseIsoTime("2015-08-30T12:36:00Zjunk").has_value());
 }
