@@ -1,6 +1,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/text.h"
 #include "gsl/builtins.h"
 
 namespace vigil::gsl {
@@ -24,22 +25,11 @@ constexpr Builtin kBuiltins[] = {
      "a CloudWatch Logs filter pattern that matches every event the argument matches"},
 };
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 const Builtin* FindBuiltin(std::string_view name) {
   for (const Builtin& b : kBuiltins) {
-    if (EqualsIgnoreCase(name, b.name)) return &b;
+    if (EqualsIgnoreAsciiCase(name, b.name)) return &b;
   }
   return nullptr;
 }

@@ -209,14 +209,6 @@ Op ToOp(const std::string& op) {
   }
 }
 
-bool EqualsIgnoringCase(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != lower[i]) return false;
-  }
-  return true;
-}
-
 // §6.3: a comparison between a value and a literal.
 bool CompareValues(const Val& left, Op op, const Literal& lit) {
   bool eq_op = op == Op::kEq, ne_op = op == Op::kNe;
@@ -235,8 +227,8 @@ bool CompareValues(const Val& left, Op op, const Literal& lit) {
   };
   auto num_cmp = [](double a, double b) { return a < b ? -1 : a > b ? 1 : 0; };
   auto truth = [](std::string_view s) -> std::optional<bool> {
-    if (EqualsIgnoringCase(s, "true")) return true;
-    if (EqualsIgnoringCase(s, "false")) return false;
+    if (EqualsIgnoreAsciiCase(s, "true")) return true;
+    if (EqualsIgnoreAsciiCase(s, "false")) return false;
     return std::nullopt;
   };
   switch (left.kind) {
@@ -293,7 +285,7 @@ bool Exists(const Val& v) {
     case Val::Kind::kMissing:
     case Val::Kind::kNull: return false;
     case Val::Kind::kBool: return v.boolean;
-    case Val::Kind::kString: return !v.str.empty() && !EqualsIgnoringCase(v.str, "false");
+    case Val::Kind::kString: return !v.str.empty() && !EqualsIgnoreAsciiCase(v.str, "false");
     case Val::Kind::kNumber: return true;
     case Val::Kind::kList:
       return v.from_dom ? v.el.get_array().value_unsafe().size() > 0 : !v.list->items.empty();
