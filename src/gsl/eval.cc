@@ -512,9 +512,7 @@ class Evaluator {
           SynthList* out = arena.List();
           kept.clear();
           dropped.clear();
-          // Each element's evidence (its own, then its nested details) as a group; groups are
-          // kept flat, one vector for all, so that a traced pass allocates per step, not per
-          // element.
+          // What each element's evidence says, as a group (Groups), for the traced pass.
           Groups kept_groups, dropped_groups;
           bool want_details = trace;
           Outcome failure;
