@@ -367,7 +367,7 @@ class Evaluator {
     return p;
   }
   static const LazyEvidence& Deref(const LazyEvidence* e) {
-    static const LazyEvidence kNone;
+    static const LazyEvidence kNone{};
     return e ? *e : kNone;
   }
 
