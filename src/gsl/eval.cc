@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -1108,7 +1109,13 @@ std::vector<std::vector<Result>> EvaluateMany(const std::vector<const Program*>&
     }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: those started, and this one, do the rest
+    }
+  }
   work();
   for (std::thread& t : pool) t.join();
   return out;

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -170,10 +171,14 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
   if (size >= kLargeDocument && AvailableProcessors() >= 2) {
     void* tape = parser_.doc.tape.get();
     void* strings = parser_.doc.string_buf.get();
-    prefault = std::thread([tape, strings, size] {
-      PopulateForWrite(tape, size / 2);
-      PopulateForWrite(strings, size / 5 * 4);
-    });
+    try {
+      prefault = std::thread([tape, strings, size] {
+        PopulateForWrite(tape, size / 2);
+        PopulateForWrite(strings, size / 5 * 4);
+      });
+    } catch (const std::system_error&) {
+      // No thread to spare (a process limit): the parse faults the pages in itself.
+    }
   }
 #endif
   // `json` is followed by SIMDJSON_PADDING readable bytes.
