@@ -68,8 +68,8 @@ struct Evidence {
 void AppendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence);
 
 // One verdict. The entity's id and name are views of the inventory's text (of the event's, for
-// EvaluateEvent): valid while the Inventory lives. A result is made per entity and rule, and a
-// copy of each id cost a scan more than the evaluation of a simple rule.
+// EvaluateEvent), valid while the Inventory (the event's document) lives: a result is made per
+// entity and rule, and copies were an allocation each.
 struct Result {
   std::string entity_type;
   std::string_view entity_id, entity_name;
