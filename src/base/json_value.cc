@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -60,6 +61,13 @@ Json::Json(double v) : kind_(Kind::kNumber) {
     return;
   }
   text_ = FormatNumber(v);
+  // An integral double beyond 64 bits would print as a long run of digits, which JSON readers
+  // (simdjson among them) take for an integer too big to hold: print it with an exponent.
+  if (std::fabs(v) >= 1.8e19 && text_.find_first_of(".eE") == std::string::npos) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    text_.assign(buf, r.ptr);
+  }
 }
 
 Json Json::NumberText(std::string text) {
