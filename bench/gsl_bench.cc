@@ -11,6 +11,7 @@
 // included).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -36,7 +37,14 @@ int main(int argc, char** argv) {
     if (a == "--now" && i + 1 < argc) {
       now = std::stod(argv[++i]);
     } else if (a == "--jobs" && i + 1 < argc) {
-      jobs = std::stoi(argv[++i]);
+      char* end = nullptr;
+      long n = std::strtol(argv[++i], &end, 10);  // NOLINT(runtime/int)
+      if (*argv[i] == '\0' || *end != '\0' || n < 0 || n > 1024) {
+        std::fprintf(stderr, "gsl_bench: --jobs: expected a number from 0 to 1024, got '%s'\n",
+                     argv[i]);
+        return 2;
+      }
+      jobs = static_cast<int>(n);
     } else if (a == "--per-rule") {
       per_rule = true;
     } else {

@@ -1,5 +1,9 @@
 #include "base/iso_time.h"
 
+#include <chrono>
+
+#include <fmt/format.h>
+
 namespace vigil {
 
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -99,6 +103,43 @@ std::optional<IsoTime> ParseIsoTime(std::string_view s) {
               h * 3600 + mi * 60 + se - offset;
   t.fraction = fraction;
   return t;
+}
+
+std::string FormatIsoSeconds(int64_t seconds, int millis) {
+  int64_t days = seconds / 86400, rest = seconds % 86400;
+  if (rest < 0) {
+    rest += 86400;
+    --days;
+  }
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  if (y < 0 || y > 9999) {
+    std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, rest / 3600,
+                                  rest / 60 % 60, rest % 60);
+    if (millis != 0) out += fmt::format(".{:03}", millis);
+    return out + 'Z';
+  }
+  // By hand: the replay's reports print several times per event, and fmt's parsing of the
+  // format string dominated their rendering.
+  char buf[25] = "0000-00-00T00:00:00.000Z";
+  auto put = [&](int at, int64_t v, int width) {
+    for (int k = width - 1; k >= 0; --k, v /= 10) buf[at + k] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, rest / 3600, 2);
+  put(14, rest / 60 % 60, 2);
+  put(17, rest % 60, 2);
+  if (millis == 0) return std::string(buf, 19) + 'Z';
+  put(20, millis, 3);
+  return std::string(buf, 24);
+}
+
+double CurrentTime() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace vigil

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace vigil {
@@ -29,6 +30,13 @@ struct IsoTime {
 // `Z`, `z`, `UTC`, `±HH`, `±HH:MM` or `±HHMM`, or none for UTC. Anything else, and fields out of
 // range (month 13, day 31 in April, hour 24), give nullopt.
 std::optional<IsoTime> ParseIsoTime(std::string_view s);
+
+// `2026-11-27T10:00:00Z` for seconds since the epoch (the form inventories and reports write);
+// with `millis` (0-999) not 0, `2026-11-27T10:00:00.250Z`.
+std::string FormatIsoSeconds(int64_t seconds, int millis = 0);
+
+// Seconds since the epoch, now (with the fraction).
+double CurrentTime();
 
 }  // namespace vigil
 

@@ -61,9 +61,10 @@ Json::Json(double v) : kind_(Kind::kNumber) {
     return;
   }
   text_ = FormatNumber(v);
-  // An integral double beyond 64 bits would print as a long run of digits, which JSON readers
-  // (simdjson among them) take for an integer too big to hold: print it with an exponent.
-  if (std::fabs(v) >= 1.8e19 && text_.find_first_of(".eE") == std::string::npos) {
+  // An integral double outside the 64-bit integers (uint64 above, int64 below) would print as a
+  // long run of digits, which JSON readers (simdjson among them) take for an integer too big to
+  // hold: print it with an exponent.
+  if ((v >= 0x1p64 || v < -0x1p63) && text_.find_first_of(".eE") == std::string::npos) {
     char buf[32];
     auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
     text_.assign(buf, r.ptr);

@@ -148,4 +148,16 @@ bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string ArnField(std::string_view arn, int index) {
+  size_t start = 0;
+  for (int i = 0; i < index; ++i) {
+    start = arn.find(':', start);
+    if (start == std::string_view::npos) return "";
+    ++start;
+  }
+  size_t end = arn.find(':', start);
+  return std::string(
+      arn.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+
 }  // namespace vigil

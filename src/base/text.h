@@ -37,6 +37,10 @@ std::string_view TrimSpace(std::string_view s);
 std::string AsciiLower(std::string_view s);
 bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
 
+// Field `index` of an ARN split on ':' (2 = service, 3 = region, 4 = account, 5 and on = the
+// resource), or "" when it has fewer.
+std::string ArnField(std::string_view arn, int index);
+
 }  // namespace vigil
 
 #endif  // VIGIL_BASE_TEXT_H_

@@ -6,8 +6,9 @@
 #include <set>
 #include <thread>
 
+#include "base/iso_time.h"
+#include "base/text.h"
 #include "collect/raw_util.h"
-#include "collect/time_util.h"
 
 namespace vigil::collect {
 namespace {
@@ -40,7 +41,7 @@ class Collection {
 
   RawAccount Run() {
     raw_ = Json::Object();
-    raw_.Set("time", IsoTime(client_.Now()));
+    raw_.Set("time", FormatIsoSeconds(client_.Now()));
     raw_.Set("homeRegion", options_.home_region);
     if (aws::CredentialCache* c = client_.credentials()) {
       raw_.Set("credentialSource", c->Describe());

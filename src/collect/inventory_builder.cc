@@ -1,13 +1,15 @@
 // BuildInventory: raw API answers -> CloudGuard-style entities (shared/docs/gsl.md §9).
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 #include <set>
 #include <tuple>
 
 #include "collect/collector.h"
+#include "base/iso_time.h"
+#include "base/text.h"
 #include "collect/raw_util.h"
-#include "collect/time_util.h"
 
 namespace vigil::collect {
 namespace {
@@ -52,7 +54,7 @@ std::optional<std::string> Time(const Json& obj, std::string_view key, bool mill
   if (v->is_number()) {
     double secs = v->as_double();
     if (millis) secs /= 1000;
-    return IsoTime(static_cast<std::time_t>(secs));
+    return FormatIsoSeconds(static_cast<int64_t>(std::floor(secs)));
   }
   if (v->is_string() && !v->text().empty()) return v->text();
   return std::nullopt;

@@ -25,19 +25,6 @@ inline Json ArrayOf(std::vector<Json> items) {
   return a;
 }
 
-// Field `index` of an ARN split on ':' (3 = region, 4 = account), or "" when it has fewer.
-inline std::string ArnField(std::string_view arn, int index) {
-  size_t start = 0;
-  for (int i = 0; i < index; ++i) {
-    start = arn.find(':', start);
-    if (start == std::string_view::npos) return "";
-    ++start;
-  }
-  size_t end = arn.find(':', start);
-  return std::string(
-      arn.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-}
-
 }  // namespace vigil::collect
 
 #endif  // VIGIL_COLLECT_RAW_UTIL_H_

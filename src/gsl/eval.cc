@@ -1,7 +1,6 @@
 #include "gsl/eval.h"
 
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <system_error>
 #include <thread>
@@ -9,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/iso_time.h"
 #include "base/json_writer.h"
 #include "base/processors.h"
 #include "base/text.h"
@@ -302,10 +302,7 @@ bool Exists(const Val& v) {
 class Evaluator {
  public:
   Evaluator(const Program& p, const EvalOptions& o) : p_(p), o_(o) {
-    now_ = o.now != 0 ? o.now
-                      : std::chrono::duration<double>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    now_ = o.now != 0 ? o.now : CurrentTime();
   }
 
   Arena arena;
@@ -897,28 +894,6 @@ std::string Str(simdjson::dom::element e, const char* key) {
   return std::string(s);
 }
 
-// r.entity_id and r.entity_name from the first "id" and "name" members, in one walk.
-void SetNames(Result& r, simdjson::dom::element e) {
-  simdjson::dom::object obj = e.get_object().value_unsafe();
-  bool id = false, name = false;
-  for (auto it = obj.begin(), end = obj.end(); it != end && !(id && name); ++it) {
-    std::string_view* out = nullptr;
-    if (!id && it.key_equals("id")) {
-      id = true;
-      out = &r.entity_id;
-    } else if (!name && it.key_equals("name")) {
-      name = true;
-      out = &r.entity_name;
-    }
-    if (out && it.value().get_string().get(*out)) *out = {};
-  }
-}
-
-bool Unreadable(simdjson::dom::element e) {
-  bool b = true;
-  return !e["chainReadable"].get_bool().get(b) && !b;
-}
-
 std::string Message(const Evidence& ev) {
   if (ev.path.empty()) return ev.expr;
   std::string out;
@@ -976,9 +951,9 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     return out;
   }
   bool gap = inv.HasGap(rule.entity_type);
-  // Decided once per type at load: most types never carry `chainReadable: false`.
-  bool may_be_unreadable = inv.HasUnreadable(rule.entity_type);
+  // The id, name and readability of each entity were read at load.
   const auto& entities = inv.Entities(rule.entity_type);
+  const auto& infos = inv.Infos(rule.entity_type);
   if (rule.list_target) {
     ev.Reset();
     SynthObject* obj = ev.arena.Object();
@@ -987,11 +962,11 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     bool any_unreadable = false;
     std::string reasons;
     for (size_t i = 0; i < entities.size(); ++i) {
-      bool u = may_be_unreadable && Unreadable(entities[i]);
+      bool u = infos[i].unreadable;
       any_unreadable |= u;
       if (u) {
         std::string why = Str(entities[i], "chainUnreadableReason");
-        reasons += (reasons.empty() ? "" : "; ") + Str(entities[i], "id") +
+        reasons += (reasons.empty() ? "" : "; ") + std::string(infos[i].id) +
                    (why.empty() ? "" : ": " + why);
       }
       items->items.push_back(
@@ -1036,8 +1011,9 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
   }
   out.reserve(entities.size());
   size_t evaluated = 0, reported_count = 0;
-  for (simdjson::dom::element e : entities) {
-    Val entity = FromDom(e, nullptr, may_be_unreadable && Unreadable(e));
+  for (size_t i = 0; i < entities.size(); ++i) {
+    simdjson::dom::element e = entities[i];
+    Val entity = FromDom(e, nullptr, infos[i].unreadable);
     // First a fast pass without evidence or paths; then, for a result that is reported with
     // evidence, a second pass that gathers them (the filter-pattern decisions are cached by then).
     auto run = [&](bool trace, Result& x) {
@@ -1084,7 +1060,8 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     reported_count += reported(r);
     // The entity's names are set once, on the result that is kept.
     r.entity_type = rule.entity_type;
-    SetNames(r, e);
+    r.entity_id = infos[i].id;
+    r.entity_name = infos[i].name;
   }
   return out;
 }
@@ -1094,8 +1071,7 @@ std::vector<std::vector<Result>> EvaluateMany(const std::vector<const Program*>&
                                               const EvalOptions& options, int jobs) {
   EvalOptions o = options;
   if (o.now == 0) {
-    o.now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
+    o.now = CurrentTime();
   }
   std::vector<std::vector<Result>> out(programs.size());
   size_t threads = static_cast<size_t>(jobs > 0 ? jobs : AvailableProcessors());

@@ -267,11 +267,7 @@ double AddUnits(double now, int64_t amount, std::string_view unit) {
 }
 
 std::string FormatTime(double seconds) {
-  auto t = static_cast<std::time_t>(std::floor(seconds));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return FormatIsoSeconds(static_cast<int64_t>(std::floor(seconds)));
 }
 
 std::optional<double> NumericString(std::string_view s) {

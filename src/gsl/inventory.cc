@@ -18,6 +18,7 @@ namespace vigil::gsl {
 
 namespace {
 const std::vector<simdjson::dom::element> kNone;
+const std::vector<Inventory::EntityInfo> kNoInfos;
 
 // The ids of one entity list, for duplicate detection: open addressing over a table sized once,
 // so that 100,000 entities cost no allocation each.
@@ -233,6 +234,8 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
     }
     auto& out = by_type_[type];
     out.reserve(out.size() + list.size());
+    auto& infos = infos_[type];
+    infos.reserve(infos.size() + list.size());
     IdSet seen(list.size());
     size_t i = 0;
     for (simdjson::dom::element e : list) {
@@ -242,23 +245,29 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: expected an object", name, type,
                                            i));
       }
-      // One walk over the members finds the id and the chainReadable flag (first occurrences,
-      // as lookups by key would).
-      simdjson::dom::element id_el, readable_el;
-      bool has_id = false, has_readable = false;
-      for (auto it = obj.begin(), end = obj.end(); it != end && !(has_id && has_readable); ++it) {
+      // One walk over the members finds the id, the name and the chainReadable flag (first
+      // occurrences, as lookups by key would); evaluation reads them here, not per rule.
+      simdjson::dom::element id_el, name_el, readable_el;
+      bool has_id = false, has_name = false, has_readable = false;
+      for (auto it = obj.begin(), end = obj.end();
+           it != end && !(has_id && has_name && has_readable); ++it) {
         if (!has_id && it.key_equals("id")) {
           id_el = it.value();
           has_id = true;
+        } else if (!has_name && it.key_equals("name")) {
+          name_el = it.value();
+          has_name = true;
         } else if (!has_readable && it.key_equals("chainReadable")) {
           readable_el = it.value();
           has_readable = true;
         }
       }
+      EntityInfo info;
       bool readable = true;
       if (has_readable && !readable_el.get_bool().get(readable) && !readable) {
-        unreadable_.insert(type);
+        info.unreadable = true;
       }
+      if (has_name && name_el.get_string().get(info.name)) info.name = {};
       if (!has_id || id_el.get_string().get(eid) || eid.empty()) {
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: an entity needs a non-empty "
                                            "string \"id\"",
@@ -268,7 +277,9 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: duplicate id '{}' (also at [{}])",
                                            name, type, i, eid, first));
       }
+      info.id = eid;
       out.push_back(e);
+      infos.push_back(info);
       ++i;
     }
   }
@@ -288,6 +299,11 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
 const std::vector<simdjson::dom::element>& Inventory::Entities(const std::string& type) const {
   auto it = by_type_.find(type);
   return it == by_type_.end() ? kNone : it->second;
+}
+
+const std::vector<Inventory::EntityInfo>& Inventory::Infos(const std::string& type) const {
+  auto it = infos_.find(type);
+  return it == infos_.end() ? kNoInfos : it->second;
 }
 
 std::vector<std::string> Inventory::Types() const {

@@ -34,11 +34,14 @@ class Inventory {
   const std::string& account_name() const { return account_name_; }
   bool Has(const std::string& type) const { return by_type_.count(type) > 0; }
   const std::vector<simdjson::dom::element>& Entities(const std::string& type) const;
+  // What loading read of each entity of the type, in the same order as Entities().
+  struct EntityInfo {
+    std::string_view id, name;  // the first "id" and "name" members ("" for a name not a string)
+    bool unreadable = false;     // "chainReadable": false
+  };
+  const std::vector<EntityInfo>& Infos(const std::string& type) const;
   // Entity types with a recorded permission gap: their failures are reported as no-data.
   bool HasGap(const std::string& type) const { return gaps_.count(type) > 0; }
-  // Whether some entity of the type has `"chainReadable": false` (its monitoring chain could not
-  // be read); decided once at load, so that evaluation looks at the flag only for such types.
-  bool HasUnreadable(const std::string& type) const { return unreadable_.count(type) > 0; }
   std::vector<std::string> Types() const;
   size_t EntityCount() const;
 
@@ -51,8 +54,8 @@ class Inventory {
   simdjson::dom::element root_;
   std::string account_id_, account_name_;
   std::map<std::string, std::vector<simdjson::dom::element>> by_type_;
+  std::map<std::string, std::vector<EntityInfo>> infos_;
   std::set<std::string> gaps_;
-  std::set<std::string> unreadable_;
 };
 
 }  // namespace vigil::gsl

@@ -10,17 +10,6 @@ using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
 
-std::string ArnField(const std::string& arn, int index) {
-  size_t pos = 0;
-  for (int i = 0; i < index; ++i) {
-    pos = arn.find(':', pos);
-    if (pos == std::string::npos) return "";
-    ++pos;
-  }
-  size_t end = arn.find(':', pos);
-  return arn.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-}
-
 std::string Str(element e, const char* key) {
   std::string_view s;
   if (e[key].get_string().get(s)) return "";

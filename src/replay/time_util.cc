@@ -1,7 +1,5 @@
 #include "replay/time_util.h"
 
-#include <fmt/format.h>
-
 #include "base/iso_time.h"
 
 namespace vigil::replay {
@@ -44,43 +42,8 @@ std::optional<int64_t> ParseIsoTime(std::string_view s) {
 }
 
 std::string FormatIsoTime(int64_t ms) {
-  int64_t days = ms / 86400000;
-  int64_t rem = ms % 86400000;
-  if (rem < 0) {
-    rem += 86400000;
-    --days;
-  }
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  int64_t secs = rem / 1000, milli = rem % 1000;
-  if (y < 0 || y > 9999) {  // not a CloudTrail time; printed as before, with fmt
-    std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, secs / 3600,
-                                  (secs / 60) % 60, secs % 60);
-    if (milli != 0) out += fmt::format(".{:03}", milli);
-    out += 'Z';
-    return out;
-  }
-  // By hand: reports print several times per event, and fmt's parsing of the format string
-  // dominated rendering.
-  char buf[24] = "0000-00-00T00:00:00.000";
-  auto put = [&](int at, int64_t v, int width) {
-    for (int k = width - 1; k >= 0; --k, v /= 10) buf[at + k] = static_cast<char>('0' + v % 10);
-  };
-  put(0, y, 4);
-  put(5, m, 2);
-  put(8, d, 2);
-  put(11, secs / 3600, 2);
-  put(14, (secs / 60) % 60, 2);
-  put(17, secs % 60, 2);
-  size_t len = 19;
-  if (milli != 0) {
-    put(20, milli, 3);
-    len = 23;
-  }
-  std::string out(buf, len);
-  out += 'Z';
-  return out;
+  int64_t secs = FloorTo(ms, 1000) / 1000;
+  return FormatIsoSeconds(secs, static_cast<int>(ms - secs * 1000));
 }
 
 }  // namespace vigil::replay

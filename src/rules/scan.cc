@@ -1,6 +1,5 @@
 #include "rules/scan.h"
 
-#include <chrono>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -8,6 +7,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "base/iso_time.h"
 #include "gsl/functions.h"
 
 namespace vigil::rules {
@@ -110,11 +110,7 @@ ScanResult Scan(const std::vector<Ruleset>& rulesets, const gsl::Inventory& inv,
   ScanResult out;
   out.account_id = inv.account_id();
   out.account_name = inv.account_name();
-  out.time = options.eval.now != 0
-                 ? options.eval.now
-                 : std::chrono::duration<double>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  out.time = options.eval.now != 0 ? options.eval.now : CurrentTime();
   gsl::EvalOptions eo = options.eval;
   eo.now = out.time;
   // The rules to run, in order, planned; broken ones are reported apart.

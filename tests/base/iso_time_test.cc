@@ -57,5 +57,18 @@ TEST(IsoTime, CalendarRoundTrip) {
   }
 }
 
+TEST(IsoTime, Formats) {
+  EXPECT_EQ(FormatIsoSeconds(1440938160), "2015-08-30T12:36:00Z");
+  EXPECT_EQ(FormatIsoSeconds(1440938160, 250), "2015-08-30T12:36:00.250Z");
+  EXPECT_EQ(FormatIsoSeconds(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(FormatIsoSeconds(0, 7), "1970-01-01T00:00:00.007Z");
+  EXPECT_EQ(FormatIsoSeconds(253402300800), "10000-01-01T00:00:00Z");  // past 9999: wider
+  for (int64_t s : {int64_t{0}, int64_t{-86401}, int64_t{951782400}, int64_t{4102444799}}) {
+    std::optional<IsoTime> back = ParseIsoTime(FormatIsoSeconds(s));
+    ASSERT_TRUE(back.has_value()) << s;
+    EXPECT_EQ(back->seconds, s);
+  }
+}
+
 }  // namespace
 }  // namespace vigil

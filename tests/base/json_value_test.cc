@@ -10,7 +10,8 @@ namespace {
 TEST(Json, PrintedNumbersReadBack) {
   for (const char* text : {R"({"n":844070737095516E5})", R"({"n":-1.7e308})", R"({"n":1e300})",
                            R"({"n":18446744073709551615})", R"({"n":-9223372036854775808})",
-                           R"({"n":9.3e18})", R"({"n":2185e3})", R"({"n":0.1})", R"({"n":-0.0})"}) {
+                           R"({"n":9.3e18})", R"({"n":2185e3})", R"({"n":0.1})", R"({"n":-0.0})",
+                           R"({"n":-9.3e18})", R"({"n":-1e19})", R"({"n":18446744073709551616.0})"}) {
     StatusOr<Json> j = Json::Parse(text, "test");
     ASSERT_TRUE(j.ok()) << text << ": " << j.status().message();
     std::string printed = j->Dump();
