@@ -705,5 +705,45 @@ TEST(Inventory, PermissionGapsAreRead) {
   EXPECT_FALSE((*inv)->HasGap("CloudTrail"));
 }
 
+// The id, name and readability are read from the tape at load (inventory.cc, TapeView): only an
+// entity's own members count, the first of a repeated key wins, keys are compared unescaped, and
+// values of every tape shape (numbers take two words, containers jump to their end) are skipped.
+TEST(Inventory, InfosComeFromEachEntitysOwnFirstMembers) {
+  auto inv = Inventory::FromText(
+      R"({"version":1,"account":{"id":"1"},"entities":{
+          "Empty":[],
+          "S3Bucket":[
+            {"tags":{"id":"nested","name":"nested","chainReadable":false},"n":-1,"u":18446744073709551615,
+             "d":1.5,"t":true,"z":null,"l":[{"id":"x"}],"id":"b1","name":"first","name":"second"},
+            {"i\u0064":"b2","name":7,"chainReadable":"false"},
+            {"chainReadable":true,"id":"b3","chainReadable":false},
+            {"id":"b4","chainReadable":false,"name":""}],
+          "VPC":[{"x":{"y":[[],{}]},"id":"v1"}]}})",
+      "t");
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  const auto& infos = (*inv)->Infos("S3Bucket");
+  ASSERT_EQ(infos.size(), 4u);
+  EXPECT_EQ(infos[0].id, "b1");
+  EXPECT_EQ(infos[0].name, "first");
+  EXPECT_FALSE(infos[0].unreadable);
+  EXPECT_EQ(infos[1].id, "b2");
+  EXPECT_EQ(infos[1].name, "");  // not a string
+  EXPECT_FALSE(infos[1].unreadable);  // "false" the string is not the boolean
+  EXPECT_EQ(infos[2].id, "b3");
+  EXPECT_FALSE(infos[2].unreadable);  // the first chainReadable counts
+  EXPECT_EQ(infos[3].id, "b4");
+  EXPECT_TRUE(infos[3].unreadable);
+  // The API's elements are the same entities, in the same order.
+  const auto& entities = (*inv)->Entities("S3Bucket");
+  ASSERT_EQ(entities.size(), 4u);
+  std::string_view id;
+  ASSERT_FALSE(entities[3]["id"].get_string().get(id));
+  EXPECT_EQ(id, "b4");
+  ASSERT_EQ((*inv)->Infos("VPC").size(), 1u);
+  EXPECT_EQ((*inv)->Infos("VPC")[0].id, "v1");
+  EXPECT_TRUE((*inv)->Has("Empty"));
+  EXPECT_EQ((*inv)->EntityCount(), 5u);
+}
+
 }  // namespace
 }  // namespace vigil::gsl
