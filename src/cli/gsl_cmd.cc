@@ -109,7 +109,6 @@ int RunEval(const EvalArgs& a) {
     eo.now = *t;
   }
   eo.evidence_for_passed = a.explain;
-  std::vector<gsl::Result> results;
   const gsl::Rule& rule = plan.program->rule();
   if (rule.event_query) {
     if (a.events.empty()) {
@@ -123,7 +122,11 @@ int RunEval(const EvalArgs& a) {
       return kExitInvalid;
     }
     simdjson::dom::parser parser;
-    size_t total = 0;
+    size_t total = 0, matched = 0;
+    // Each match is written out at once: a result views its event's text, which the next line's
+    // parse overwrites.
+    std::string out;
+    if (a.format == "json") out = "{\"results\": [";
     while (true) {
       auto line = (*reader)->Next();
       if (!line.ok()) {
@@ -139,33 +142,33 @@ int RunEval(const EvalArgs& a) {
                      static_cast<unsigned long long>((*line)->number));
         return kExitInvalid;
       }
-      std::vector<simdjson::dom::element> events;
-      simdjson::dom::array recs;
-      if (!doc["Records"].get_array().get(recs)) {
-        for (auto e : recs) events.push_back(e);
+      // A line is one event, or a CloudTrail log file's {"Records": [...]}.
+      std::vector<gsl::DomRef> events;
+      gsl::DomRef root = gsl::DomRef::Root(parser.doc);
+      gsl::DomRef recs = root.is_object() ? root.Member("Records") : gsl::DomRef();
+      if (recs.valid() && recs.is_array()) {
+        for (gsl::DomRef e = recs.First(); !e.is_end(); e = e.Next()) events.push_back(e);
       } else {
-        events.push_back(doc);
+        events.push_back(root);
       }
-      for (auto e : events) {
+      for (gsl::DomRef e : events) {
         ++total;
         gsl::Result r = gsl::EvaluateEvent(*plan.program, e, eo);
-        if (r.status != gsl::Status::kSkipped) results.push_back(std::move(r));
+        if (r.status == gsl::Status::kSkipped) continue;
+        if (a.format == "json") {
+          if (matched) out += ",\n  ";
+          AppendResultJson(out, r);
+        } else {
+          out += fmt::format("MATCH  {}  {}\n", r.entity_id, r.entity_name);
+        }
+        ++matched;
       }
     }
-    std::string out;
     if (a.format == "json") {
-      out = "{\"results\": [";
-      for (size_t i = 0; i < results.size(); ++i) {
-        if (i) out += ",\n  ";
-        AppendResultJson(out, results[i]);
-      }
       out += fmt::format("], \"summary\": {{\"events\": {}, \"matched\": {}}}}}\n", total,
-                         results.size());
+                         matched);
     } else {
-      for (const auto& r : results) {
-        out += fmt::format("MATCH  {}  {}\n", r.entity_id, r.entity_name);
-      }
-      out += fmt::format("{} of {} events match\n", results.size(), total);
+      out += fmt::format("{} of {} events match\n", matched, total);
     }
     std::fputs(out.c_str(), stdout);
     return kExitOk;
@@ -179,7 +182,7 @@ int RunEval(const EvalArgs& a) {
     std::fprintf(stderr, "error: %s\n", inv.status().message().c_str());
     return kExitInvalid;
   }
-  results = gsl::Evaluate(*plan.program, **inv, eo);
+  std::vector<gsl::Result> results = gsl::Evaluate(*plan.program, **inv, eo);
   size_t counts[6] = {0, 0, 0, 0, 0, 0};
   for (const auto& r : results) ++counts[static_cast<int>(r.status)];
   std::string out;

@@ -289,10 +289,9 @@ bool Exists(const Val& v) {
     case Val::Kind::kString: return !v.str.empty() && !EqualsIgnoreAsciiCase(v.str, "false");
     case Val::Kind::kNumber: return true;
     case Val::Kind::kList:
-      return v.from_dom ? v.el.get_array().value_unsafe().size() > 0 : !v.list->items.empty();
+      return v.from_dom ? !v.dom.empty() : !v.list->items.empty();
     case Val::Kind::kObject:
-      return v.from_dom ? v.el.get_object().value_unsafe().size() > 0
-                        : !v.object->members.empty();
+      return v.from_dom ? !v.dom.empty() : !v.object->members.empty();
   }
   return false;
 }
@@ -603,9 +602,7 @@ class Evaluator {
                 n.integer = cps;
               } else if (v.kind == Val::Kind::kList || v.kind == Val::Kind::kObject) {
                 if (v.from_dom) {
-                  n.integer = static_cast<int64_t>(
-                      v.kind == Val::Kind::kList ? v.el.get_array().value_unsafe().size()
-                                                 : v.el.get_object().value_unsafe().size());
+                  n.integer = static_cast<int64_t>(v.dom.Count());
                 } else {
                   n.integer = static_cast<int64_t>(v.kind == Val::Kind::kList
                                                        ? v.list->items.size()
@@ -888,10 +885,9 @@ class Evaluator {
 
 namespace {
 
-std::string Str(simdjson::dom::element e, const char* key) {
-  std::string_view s;
-  if (e[key].get_string().get(s)) return "";
-  return std::string(s);
+std::string Str(DomRef e, std::string_view key) {
+  DomRef v = e.Member(key);
+  return v.valid() && v.type() == '"' ? std::string(v.string()) : std::string();
 }
 
 std::string Message(const Evidence& ev) {
@@ -952,7 +948,6 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
   }
   bool gap = inv.HasGap(rule.entity_type);
   // The id, name and readability of each entity were read at load.
-  const auto& entities = inv.Entities(rule.entity_type);
   const auto& infos = inv.Infos(rule.entity_type);
   if (rule.list_target) {
     ev.Reset();
@@ -961,16 +956,16 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     const PathNode* items_path = ev.arena.Path(nullptr, "items");
     bool any_unreadable = false;
     std::string reasons;
-    for (size_t i = 0; i < entities.size(); ++i) {
+    for (size_t i = 0; i < infos.size(); ++i) {
       bool u = infos[i].unreadable;
       any_unreadable |= u;
       if (u) {
-        std::string why = Str(entities[i], "chainUnreadableReason");
+        std::string why = Str(infos[i].value, "chainUnreadableReason");
         reasons += (reasons.empty() ? "" : "; ") + std::string(infos[i].id) +
                    (why.empty() ? "" : ": " + why);
       }
       items->items.push_back(
-          FromDom(entities[i], ev.arena.Path(items_path, {}, static_cast<int64_t>(i)), u));
+          FromDom(infos[i].value, ev.arena.Path(items_path, {}, static_cast<int64_t>(i)), u));
     }
     Val id;
     id.kind = Val::Kind::kString;
@@ -1009,10 +1004,10 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
     out.push_back(std::move(r));
     return out;
   }
-  out.reserve(entities.size());
+  out.reserve(infos.size());
   size_t evaluated = 0, reported_count = 0;
-  for (size_t i = 0; i < entities.size(); ++i) {
-    simdjson::dom::element e = entities[i];
+  for (size_t i = 0; i < infos.size(); ++i) {
+    DomRef e = infos[i].value;
     Val entity = FromDom(e, nullptr, infos[i].unreadable);
     // First a fast pass without evidence or paths; then, for a result that is reported with
     // evidence, a second pass that gathers them (the filter-pattern decisions are cached by then).
@@ -1097,13 +1092,15 @@ std::vector<std::vector<Result>> EvaluateMany(const std::vector<const Program*>&
   return out;
 }
 
-Result EvaluateEvent(const Program& program, simdjson::dom::element event,
-                     const EvalOptions& options) {
+Result EvaluateEvent(const Program& program, DomRef event, const EvalOptions& options) {
   Evaluator ev(program, options);
   Result r;
   r.entity_type = "cloudtrail";
-  if (event["eventID"].get_string().get(r.entity_id)) r.entity_id = {};
-  if (event["eventName"].get_string().get(r.entity_name)) r.entity_name = {};
+  if (event.is_object()) {
+    DomRef id = event.Member("eventID"), name = event.Member("eventName");
+    if (id.valid() && id.type() == '"') r.entity_id = id.string();
+    if (name.valid() && name.type() == '"') r.entity_name = name.string();
+  }
   Val v = FromDom(event, nullptr, false);
   Outcome o = ev.Expr(program.rule().body, v);
   r.evidence.push_back(ev.Materialize(o.ev));

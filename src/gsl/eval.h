@@ -96,9 +96,9 @@ std::vector<std::vector<Result>> EvaluateMany(const std::vector<const Program*>&
                                               const Inventory& inventory,
                                               const EvalOptions& options = {}, int jobs = 0);
 
-// Event queries: does the CloudTrail event (a JSON object) match? Evidence as for entities.
-Result EvaluateEvent(const Program& program, simdjson::dom::element event,
-                     const EvalOptions& options = {});
+// Event queries: does the CloudTrail event (a JSON object of a parsed document: DomRef::Root, or
+// an element of its "Records") match? Evidence as for entities.
+Result EvaluateEvent(const Program& program, DomRef event, const EvalOptions& options = {});
 
 }  // namespace vigil::gsl
 

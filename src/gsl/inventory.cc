@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <system_error>
@@ -48,52 +47,6 @@ class IdSet {
  private:
   std::vector<uint32_t> slots_;  // 1 + index into ids_, 0 for empty
   std::vector<std::string_view> ids_;
-};
-
-// A read-only view of the DOM's tape, for the one walk over every member of every entity at load
-// (evaluation uses simdjson's element API). simdjson documents the format (doc/tape.md in its
-// sources) and exposes the buffers as public members of dom::document: one 64-bit word per
-// value, the type character in the top byte; a string's payload is an offset into the string
-// buffer, where a 32-bit length precedes the bytes; an array or object start ('[', '{') holds in
-// its low 32 bits the index just past its end; numbers ('l', 'u', 'd') take a second word.
-// Going through element and object iterators here cost an out-of-line call and two length reads
-// per member: 23 ms of a 80 ms load of 100,000 entities. Tests pin the walk against the API's
-// answers (InventoryTest.*), so a format change in a future simdjson shows at once.
-class TapeView {
- public:
-  explicit TapeView(const simdjson::dom::document& doc)
-      : tape_(doc.tape.get()), strings_(doc.string_buf.get()) {}
-  char Type(size_t i) const { return static_cast<char>(tape_[i] >> 56); }
-  // The index just past the value at i.
-  size_t After(size_t i) const {
-    switch (Type(i)) {
-      case '[':
-      case '{': return static_cast<uint32_t>(tape_[i]);
-      case 'l':
-      case 'u':
-      case 'd': return i + 2;
-      default: return i + 1;
-    }
-  }
-  // The string at i (Type(i) == '"').
-  std::string_view String(size_t i) const {
-    const uint8_t* p = strings_ + (tape_[i] & simdjson::internal::JSON_VALUE_MASK);
-    uint32_t n;
-    std::memcpy(&n, p, sizeof n);
-    return {reinterpret_cast<const char*>(p + sizeof n), n};
-  }
-  // The index of the first member `key` of the object starting at i, its value's index after
-  // it; 0 when there is none.
-  size_t Find(size_t i, std::string_view key) const {
-    for (size_t k = i + 1; Type(k) != '}'; k = After(k + 1)) {
-      if (String(k) == key) return k;
-    }
-    return 0;
-  }
-
- private:
-  const uint64_t* tape_;
-  const uint8_t* strings_;
 };
 
 // Memory the kernel may back with 2 MiB pages (transparent huge pages in "madvise" mode, the
@@ -272,10 +225,10 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
                                        "to lists",
                                        name));
   }
-  // The members are walked on the tape (TapeView), in step with the API's iteration: the
-  // root object is at index 1 of the tape (0 is the root word).
-  const TapeView tape(parser_.doc);
-  size_t type_at = tape.Find(1, "entities") + 2;  // the first type's key
+  // The members are walked on the tape (DomRef: every member of every entity is looked at, and
+  // simdjson's iterators cost a call per step), in step with the API's iteration, which gives the
+  // elements handed out by Entities().
+  DomRef type_key = DomRef::Root(parser_.doc).Member("entities").First();
   for (auto field : entities) {
     std::string type(field.key);
     simdjson::dom::array list;
@@ -289,9 +242,9 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
     infos.reserve(infos.size() + list.size());
     IdSet seen(list.size());
     size_t i = 0;
-    size_t at = type_at + 2;  // the first entity: past the key and the '['
+    DomRef entity = type_key.Value().First();
     for (simdjson::dom::element e : list) {
-      if (tape.Type(at) != '{') {
+      if (!entity.is_object()) {
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: expected an object", name, type,
                                            i));
       }
@@ -299,28 +252,29 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
       // occurrences, as lookups by key would); evaluation reads them here, not per rule. Keys
       // are told apart by length first: most are none of the three, and "chainReadable" is
       // usually absent, so every key is looked at.
-      size_t id_at = 0, name_at = 0, readable_at = 0;
-      for (size_t k = at + 1; tape.Type(k) != '}'; k = tape.After(k + 1)) {
-        std::string_view key = tape.String(k);
+      DomRef id, name_value, readable;
+      for (DomRef k = entity.First(); !k.is_end(); k = k.Value().Next()) {
+        std::string_view key = k.string();
         switch (key.size()) {
           case 2:
-            if (id_at == 0 && key == "id") id_at = k + 1;
+            if (!id.valid() && key == "id") id = k.Value();
             break;
           case 4:
-            if (name_at == 0 && key == "name") name_at = k + 1;
+            if (!name_value.valid() && key == "name") name_value = k.Value();
             break;
           case 13:
-            if (readable_at == 0 && key == "chainReadable") readable_at = k + 1;
+            if (!readable.valid() && key == "chainReadable") readable = k.Value();
             break;
           default:
             break;
         }
       }
       EntityInfo info;
-      info.unreadable = readable_at != 0 && tape.Type(readable_at) == 'f';
-      if (name_at != 0 && tape.Type(name_at) == '"') info.name = tape.String(name_at);
+      info.value = entity;
+      info.unreadable = readable.valid() && readable.type() == 'f';
+      if (name_value.valid() && name_value.type() == '"') info.name = name_value.string();
       std::string_view eid;
-      if (id_at != 0 && tape.Type(id_at) == '"') eid = tape.String(id_at);
+      if (id.valid() && id.type() == '"') eid = id.string();
       if (eid.empty()) {
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: an entity needs a non-empty "
                                            "string \"id\"",
@@ -333,10 +287,10 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
       info.id = eid;
       out.push_back(e);
       infos.push_back(info);
-      at = tape.After(at);
+      entity = entity.Next();
       ++i;
     }
-    type_at = tape.After(type_at + 1);
+    type_key = type_key.Value().Next();
   }
   // A type that could not be listed in full — for lack of permission, or because a listing
   // failed — reports failures as no-data rather than as findings.

@@ -18,6 +18,7 @@
 #include <simdjson.h>
 
 #include "base/status.h"
+#include "gsl/dom.h"
 
 namespace vigil::gsl {
 
@@ -36,6 +37,7 @@ class Inventory {
   const std::vector<simdjson::dom::element>& Entities(const std::string& type) const;
   // What loading read of each entity of the type, in the same order as Entities().
   struct EntityInfo {
+    DomRef value;                // the entity itself
     std::string_view id, name;  // the first "id" and "name" members ("" for a name not a string)
     bool unreadable = false;     // "chainReadable": false
   };

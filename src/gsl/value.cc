@@ -37,66 +37,50 @@ std::string PathString(const PathNode* p) {
   return out;
 }
 
-Val FromDom(simdjson::dom::element e, const PathNode* path, bool unreadable) {
+Val FromDom(DomRef e, const PathNode* path, bool unreadable) {
   Val v;
   v.path = path;
   v.unreadable = unreadable;
   v.from_dom = true;
-  v.el = e;
+  v.dom = e;
   switch (e.type()) {
-    case simdjson::dom::element_type::ARRAY: v.kind = Val::Kind::kList; break;
-    case simdjson::dom::element_type::OBJECT: v.kind = Val::Kind::kObject; break;
-    case simdjson::dom::element_type::INT64:
+    case '[': v.kind = Val::Kind::kList; break;
+    case '{': v.kind = Val::Kind::kObject; break;
+    case 'l':
       v.kind = Val::Kind::kNumber;
       v.is_int = true;
-      v.integer = e.get_int64().value_unsafe();
+      v.integer = e.int64();
       break;
-    case simdjson::dom::element_type::UINT64:
+    case 'u':
       v.kind = Val::Kind::kNumber;
-      v.number = static_cast<double>(e.get_uint64().value_unsafe());
+      v.number = static_cast<double>(e.uint64());
       break;
-    case simdjson::dom::element_type::DOUBLE:
+    case 'd':
       v.kind = Val::Kind::kNumber;
-      v.number = e.get_double().value_unsafe();
+      v.number = e.number();
       break;
-    case simdjson::dom::element_type::STRING:
+    case '"':
       v.kind = Val::Kind::kString;
-      v.str = e.get_string().value_unsafe();
+      v.str = e.string();
       break;
-    case simdjson::dom::element_type::BOOL:
+    case 't':
+    case 'f':
       v.kind = Val::Kind::kBool;
-      v.boolean = e.get_bool().value_unsafe();
+      v.boolean = e.type() == 't';
       break;
-    case simdjson::dom::element_type::NULL_VALUE:
+    default:  // 'n'
       v.kind = Val::Kind::kNull;
       break;
   }
   return v;
 }
 
-namespace {
-// Member names are short: a loop beats a call to memcmp.
-inline bool SameBytes(const char* a, const char* b, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
-}  // namespace
 
 Val Member(const Val& v, std::string_view key, Arena& arena) {
   if (v.kind == Val::Kind::kObject) {
     if (v.from_dom) {
-      simdjson::dom::object obj = v.el.get_object().value_unsafe();
-      const size_t n = key.size();
-      for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
-        // Lengths first, then the first byte: most keys differ in one or the other.
-        if (it.key_length() != n) continue;
-        const char* k = it.key_c_str();
-        if (n == 0 || (k[0] == key[0] && SameBytes(k + 1, key.data() + 1, n - 1))) {
-          return FromDom(it.value(), arena.Path(v.path, std::string_view(k, n)), v.unreadable);
-        }
-      }
+      DomRef k = v.dom.Key(key);
+      if (k.valid()) return FromDom(k.Value(), arena.Path(v.path, k.string()), v.unreadable);
     } else {
       for (const auto& [k, val] : v.object->members) {
         if (k == key) return val;
@@ -117,8 +101,7 @@ std::vector<Val> AsList(const Val& v, Arena& arena) {
     case Val::Kind::kList:
       if (v.from_dom) {
         int64_t i = 0;
-        simdjson::dom::array arr = v.el.get_array().value_unsafe();
-        for (auto e : arr) {
+        for (DomRef e = v.dom.First(); !e.is_end(); e = e.Next()) {
           out.push_back(FromDom(e, arena.Path(v.path, {}, i++), v.unreadable));
         }
       } else {
@@ -142,15 +125,14 @@ std::string ScalarText(const Val& v) {
 
 namespace {
 
-// Appends the compact JSON text of `e` (as simdjson::minify writes it) until `out` is longer than
-// `max`: evidence shows 200 bytes of a value, and a value can be a whole entity.
-void AppendDom(std::string& out, simdjson::dom::element e, size_t max) {
+// Appends the compact JSON text of `e` (no spaces; numbers as ScalarText writes them) until `out`
+// is longer than `max`: evidence shows 200 bytes of a value, and a value can be a whole entity.
+void AppendDom(std::string& out, DomRef e, size_t max) {
   switch (e.type()) {
-    case simdjson::dom::element_type::ARRAY: {
+    case '[': {
       out += '[';
       bool first = true;
-      simdjson::dom::array arr = e.get_array().value_unsafe();
-      for (simdjson::dom::element x : arr) {
+      for (DomRef x = e.First(); !x.is_end(); x = x.Next()) {
         if (out.size() > max) return;
         if (!first) out += ',';
         first = false;
@@ -159,42 +141,36 @@ void AppendDom(std::string& out, simdjson::dom::element e, size_t max) {
       out += ']';
       return;
     }
-    case simdjson::dom::element_type::OBJECT: {
+    case '{': {
       out += '{';
       bool first = true;
-      simdjson::dom::object obj = e.get_object().value_unsafe();
-      for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+      for (DomRef k = e.First(); !k.is_end(); k = k.Value().Next()) {
         if (out.size() > max) return;
         if (!first) out += ',';
         first = false;
-        AppendValidUtf8JsonString(out, it.key());
+        AppendValidUtf8JsonString(out, k.string());
         out += ':';
-        AppendDom(out, it.value(), max);
+        AppendDom(out, k.Value(), max);
       }
       out += '}';
       return;
     }
-    case simdjson::dom::element_type::INT64:
-    case simdjson::dom::element_type::UINT64: {
+    case 'l':
+    case 'u': {
       char buf[24];
-      char* end = e.is_int64() ? std::to_chars(buf, buf + sizeof buf, e.get_int64().value_unsafe()).ptr
-                               : std::to_chars(buf, buf + sizeof buf, e.get_uint64().value_unsafe()).ptr;
+      char* end = e.type() == 'l' ? std::to_chars(buf, buf + sizeof buf, e.int64()).ptr
+                                  : std::to_chars(buf, buf + sizeof buf, e.uint64()).ptr;
       out.append(buf, end);
       return;
     }
-    case simdjson::dom::element_type::STRING:
-      // The document's strings are valid UTF-8; the escapes are simdjson's.
-      AppendValidUtf8JsonString(out, e.get_string().value_unsafe());
+    case '"':
+      // The document's strings are valid UTF-8.
+      AppendValidUtf8JsonString(out, e.string());
       return;
-    case simdjson::dom::element_type::BOOL:
-      out += e.get_bool().value_unsafe() ? "true" : "false";
-      return;
-    case simdjson::dom::element_type::NULL_VALUE:
-      out += "null";
-      return;
-    case simdjson::dom::element_type::DOUBLE:
-      out += simdjson::minify(e);  // simdjson's shortest form, as before
-      return;
+    case 't': out += "true"; return;
+    case 'f': out += "false"; return;
+    case 'd': out += FormatNumber(e.number()); return;  // as a number on its own is written
+    default: out += "null"; return;
   }
 }
 
@@ -213,7 +189,7 @@ void AppendJson(std::string& out, const Val& v, size_t max) {
     case Val::Kind::kList:
     case Val::Kind::kObject:
       if (v.from_dom) {
-        AppendDom(out, v.el, max);
+        AppendDom(out, v.dom, max);
       } else if (v.kind == Val::Kind::kList) {
         out += '[';
         for (size_t i = 0; i < v.list->items.size() && out.size() <= max; ++i) {

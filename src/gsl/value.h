@@ -1,6 +1,6 @@
-// Values the GSL evaluator works on (gsl.md §5): JSON values from the inventory (simdjson DOM
-// elements, never copied) and synthetic ones (filtered lists, groupBy groups, the List<T>
-// entity), plus *missing*. Every value knows the JSON path it came from, for evidence.
+// Values the GSL evaluator works on (gsl.md §5): JSON values from the inventory (read from the
+// DOM's tape through DomRef, never copied) and synthetic ones (filtered lists, groupBy groups,
+// the List<T> entity), plus *missing*. Every value knows the JSON path it came from, for evidence.
 //
 // Synthetic values and path nodes live in an Arena owned by the evaluation; a Val is a small
 // handle, valid while its arena and the inventory document live.
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include <simdjson.h>
+#include "gsl/dom.h"
 
 namespace vigil::gsl {
 
@@ -48,7 +48,7 @@ struct Val {
     double number;        // kNumber otherwise
   };
   std::string_view str;
-  simdjson::dom::element el;   // when from the document and kList/kObject
+  DomRef dom;                   // when from the document and kList/kObject
   union {
     const SynthList* list = nullptr;  // synthetic kList
     const SynthObject* object;        // synthetic kObject
@@ -117,8 +117,8 @@ class Arena {
   bool paths_ = true;
 };
 
-// A value for a DOM element.
-Val FromDom(simdjson::dom::element e, const PathNode* path, bool unreadable);
+// A value for a value of a document.
+Val FromDom(DomRef e, const PathNode* path, bool unreadable);
 // The member `key` of `v` (missing unless v is an object that has it; first occurrence).
 Val Member(const Val& v, std::string_view key, Arena& arena);
 // `v` as a list (§5): lists as they are, missing and null as empty, anything else as one element.
@@ -134,8 +134,7 @@ void ForEach(const Val& v, Arena& arena, F&& f) {
     case Val::Kind::kList:
       if (v.from_dom) {
         int64_t i = 0;
-        simdjson::dom::array arr = v.el.get_array().value_unsafe();
-        for (auto e : arr) {
+        for (DomRef e = v.dom.First(); !e.is_end(); e = e.Next()) {
           if (!f(FromDom(e, arena.Path(v.path, {}, i++), v.unreadable))) return;
         }
       } else {

@@ -233,7 +233,7 @@ TEST_P(EvalGoldenTest, Case) {
       simdjson::dom::element event;
       auto err = parser.parse(simdjson::padded_string(text)).get(event);
       ASSERT_FALSE(err) << "bad event JSON: " << text;
-      results.push_back(EvaluateEvent(*plan.program, event, options));
+      results.push_back(EvaluateEvent(*plan.program, DomRef::Root(parser.doc), options));
       verdicts.push_back(EventVerdict(results.back().status));
     }
   } else {

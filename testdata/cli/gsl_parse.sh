@@ -1,0 +1,11 @@
+# `vigil gsl parse` prints a rule's AST; an invalid rule is exit 2 with line:column and a caret.
+$VIGIL gsl parse "List<CloudTrail> should have items with [hasSNSSubscriber='true' and metricFilters length() > 0]"
+echo "exit $?"
+$VIGIL gsl parse "S3Bucket where name like '%logs%' should not have acl.grants contain-any [ uri regexMatch /AllUsers$/i ]"
+echo "exit $?"
+$VIGIL gsl parse "CloudTrail should have isLogging="
+echo "exit $?"
+$VIGIL gsl parse "CloudTrail should have tags with [key='a'"
+echo "exit $?"
+$VIGIL gsl parse "CloudTrail should have name noSuchFunction()"
+echo "exit $?"
