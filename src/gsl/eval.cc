@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -384,15 +385,20 @@ class Evaluator {
 
  public:
   Evidence Materialize(const LazyEvidence* ev) const {
-    const LazyEvidence& e = Deref(ev);
     Evidence out;
-    out.expr = Text(e.span);
-    if (e.has_value) {
-      out.path = PathString(e.value.path);
-      out.value = ToJson(e.value);
-    }
-    out.note = std::string(e.note);
+    MaterializeInto(ev, out);
     return out;
+  }
+  // Materialize() into a result's evidence, written in place (a failure's evidence is the most
+  // frequent text an evaluation writes).
+  void MaterializeInto(const LazyEvidence* ev, Evidence& out) const {
+    const LazyEvidence& e = Deref(ev);
+    out.expr.assign(p_.rule_.text, e.span.begin, e.span.end - e.span.begin);
+    if (e.has_value) {
+      AppendPath(out.path, e.value.path);
+      AppendToJson(out.value, e.value);
+    }
+    out.note.assign(e.note);
   }
 
  private:
@@ -890,11 +896,21 @@ std::string Str(DomRef e, std::string_view key) {
   return v.valid() && v.type() == '"' ? std::string(v.string()) : std::string();
 }
 
+// "expr (path = value)", written in one piece (one per reported result).
 std::string Message(const Evidence& ev) {
   if (ev.path.empty()) return ev.expr;
-  std::string out;
-  out.reserve(ev.expr.size() + ev.path.size() + ev.value.size() + 6);
-  out.append(ev.expr).append(" (").append(ev.path).append(" = ").append(ev.value).append(")");
+  std::string out(ev.expr.size() + ev.path.size() + ev.value.size() + 6, ' ');
+  char* p = out.data();
+  auto put = [&p](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  put(ev.expr);
+  put(" (");
+  put(ev.path);
+  put(" = ");
+  put(ev.value);
+  put(")");
   return out;
 }
 
@@ -913,9 +929,9 @@ void Finish(Result& r, Evaluator& ev, const Rule& rule, const Outcome& o, bool g
   if (no_data && (!valid || rule.negated)) r.status = Status::kNoData;
   if (ev.trace && (r.status != Status::kPassed || ev.evidence_for_passed())) {
     r.evidence.reserve(1 + (o.details ? o.details->size() : 0));
-    r.evidence.push_back(ev.Materialize(o.ev));
+    ev.MaterializeInto(o.ev, r.evidence.emplace_back());
     if (o.details) {
-      for (const LazyEvidence& d : *o.details) r.evidence.push_back(ev.Materialize(&d));
+      for (const LazyEvidence& d : *o.details) ev.MaterializeInto(&d, r.evidence.emplace_back());
     }
   }
   if (r.status == Status::kNoData) {

@@ -7,33 +7,41 @@
 
 namespace vigil::gsl {
 
-std::string PathString(const PathNode* p) {
-  // The chain from the root, without an allocation for the usual few levels.
+void AppendPath(std::string& out, const PathNode* p) {
+  // The chain from the root, without an allocation for the usual few levels; the text's length
+  // is known before it is written.
   const PathNode* fixed[16];
   std::vector<const PathNode*> more;
-  size_t n = 0;
+  size_t n = 0, size = 0;
   for (; p; p = p->parent) {
+    size += p->index >= 0 ? 22 : p->key.size() + 1;
     if (n < std::size(fixed)) {
       fixed[n++] = p;
     } else {
       more.push_back(p);
     }
   }
-  std::string out;
+  const size_t start = out.size();
+  out.reserve(start + size);
   auto append = [&](const PathNode* node) {
     if (node->index >= 0) {
       char buf[24];
-      char* end = std::to_chars(buf, buf + sizeof buf, node->index).ptr;
-      out += '[';
+      buf[0] = '[';
+      char* end = std::to_chars(buf + 1, buf + sizeof buf, node->index).ptr;
+      *end++ = ']';
       out.append(buf, end);
-      out += ']';
     } else {
-      if (!out.empty()) out += '.';
-      out += node->key;
+      if (out.size() > start) out += '.';
+      out.append(node->key);
     }
   };
   for (auto it = more.rbegin(); it != more.rend(); ++it) append(*it);
   while (n > 0) append(fixed[--n]);
+}
+
+std::string PathString(const PathNode* p) {
+  std::string out;
+  AppendPath(out, p);
   return out;
 }
 
@@ -184,7 +192,14 @@ void AppendJson(std::string& out, const Val& v, size_t max) {
     case Val::Kind::kMissing: out += "(missing)"; return;
     case Val::Kind::kNull: out += "null"; return;
     case Val::Kind::kBool: out += v.boolean ? "true" : "false"; return;
-    case Val::Kind::kNumber: out += ScalarText(v); return;
+    case Val::Kind::kNumber:
+      if (v.is_int) {
+        char buf[24];
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, v.integer).ptr);
+      } else {
+        out += FormatNumber(v.number);
+      }
+      return;
     case Val::Kind::kString: AppendJsonString(out, v.str); return;
     case Val::Kind::kList:
     case Val::Kind::kObject:
@@ -213,16 +228,23 @@ void AppendJson(std::string& out, const Val& v, size_t max) {
 
 }  // namespace
 
-std::string ToJson(const Val& v, size_t max) {
-  std::string out;
-  if (v.kind == Val::Kind::kList || v.kind == Val::Kind::kObject) out.reserve(std::min<size_t>(max, 1024) + 16);
-  AppendJson(out, v, max);
-  if (out.size() > max) {
-    size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+void AppendToJson(std::string& out, const Val& v, size_t max) {
+  const size_t start = out.size();
+  if (v.kind == Val::Kind::kList || v.kind == Val::Kind::kObject) {
+    out.reserve(start + std::min<size_t>(max, 1024) + 16);
+  }
+  AppendJson(out, v, start + max);
+  if (out.size() - start > max) {
+    size_t cut = start + max;
+    while (cut > start && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
     out.resize(cut);
     out += "\xE2\x80\xA6";
   }
+}
+
+std::string ToJson(const Val& v, size_t max) {
+  std::string out;
+  AppendToJson(out, v, max);
   return out;
 }
 

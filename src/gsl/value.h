@@ -26,6 +26,7 @@ struct PathNode {
 };
 
 std::string PathString(const PathNode* p);  // "items[0].metricFilters[2].filterPattern"
+void AppendPath(std::string& out, const PathNode* p);
 
 struct Val;
 struct SynthList {
@@ -150,6 +151,7 @@ void ForEach(const Val& v, Arena& arena, F&& f) {
 
 // Compact JSON text of a value, cut to `max` bytes ("…" appended when cut).
 std::string ToJson(const Val& v, size_t max = 200);
+void AppendToJson(std::string& out, const Val& v, size_t max = 200);
 // The text of a scalar: strings as they are, numbers in shortest form, booleans true/false.
 std::string ScalarText(const Val& v);
 
