@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     size_t f = 0;
     for (const auto& r : results) f += r.status == vigil::gsl::Status::kFailed;
     failed.push_back(f);
-    evaluations += p.rule().list_target ? (*inv)->Entities(p.rule().entity_type).size()
+    evaluations += p.rule().list_target ? (*inv)->Infos(p.rule().entity_type).size()
                                         : results.size();
   };
   if (per_rule) {

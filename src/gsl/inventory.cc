@@ -225,25 +225,22 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
                                        "to lists",
                                        name));
   }
-  // The members are walked on the tape (DomRef: every member of every entity is looked at, and
-  // simdjson's iterators cost a call per step), in step with the API's iteration, which gives the
-  // elements handed out by Entities().
-  DomRef type_key = DomRef::Root(parser_.doc).Member("entities").First();
-  for (auto field : entities) {
-    std::string type(field.key);
-    simdjson::dom::array list;
-    if (field.value.get_array().get(list)) {
+  // The entities are walked on the tape (DomRef): every member of every entity is looked at, and
+  // simdjson's iterators cost an out-of-line call per step.
+  for (DomRef type_key = DomRef::Root(parser_.doc).Member("entities").First(); !type_key.is_end();
+       type_key = type_key.Value().Next()) {
+    std::string type(type_key.string());
+    DomRef list = type_key.Value();
+    if (!list.is_array()) {
       return InvalidArgument(fmt::format("{}: entities.{}: expected a list of entities", name,
                                          type));
     }
-    auto& out = by_type_[type];
-    out.reserve(out.size() + list.size());
     auto& infos = infos_[type];
-    infos.reserve(infos.size() + list.size());
-    IdSet seen(list.size());
+    const size_t count = list.Count();
+    infos.reserve(infos.size() + count);
+    IdSet seen(count);
     size_t i = 0;
-    DomRef entity = type_key.Value().First();
-    for (simdjson::dom::element e : list) {
+    for (DomRef entity = list.First(); !entity.is_end(); entity = entity.Next(), ++i) {
       if (!entity.is_object()) {
         return InvalidArgument(fmt::format("{}: entities.{}[{}]: expected an object", name, type,
                                            i));
@@ -285,12 +282,8 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
                                            name, type, i, eid, first));
       }
       info.id = eid;
-      out.push_back(e);
       infos.push_back(info);
-      entity = entity.Next();
-      ++i;
     }
-    type_key = type_key.Value().Next();
   }
   // A type that could not be listed in full — for lack of permission, or because a listing
   // failed — reports failures as no-data rather than as findings.
@@ -306,8 +299,21 @@ Status Inventory::Index(const std::string& name, const char* json, size_t size) 
 }
 
 const std::vector<simdjson::dom::element>& Inventory::Entities(const std::string& type) const {
-  auto it = by_type_.find(type);
-  return it == by_type_.end() ? kNone : it->second;
+  if (!Has(type)) return kNone;
+  // Built on first use: evaluation reads entities through Infos(); the remediation and replay
+  // models, which read a few types, use simdjson's elements.
+  std::lock_guard<std::mutex> lock(elements_mu_);
+  auto [it, added] = elements_.try_emplace(type);
+  if (added) {
+    it->second.reserve(Infos(type).size());
+    simdjson::dom::object entities = root_["entities"].get_object().value_unsafe();
+    for (auto field : entities) {
+      if (field.key != type) continue;  // a type given twice has both lists, as Infos() does
+      simdjson::dom::array list = field.value.get_array().value_unsafe();  // checked at load
+      for (simdjson::dom::element e : list) it->second.push_back(e);
+    }
+  }
+  return it->second;
 }
 
 const std::vector<Inventory::EntityInfo>& Inventory::Infos(const std::string& type) const {
@@ -317,13 +323,13 @@ const std::vector<Inventory::EntityInfo>& Inventory::Infos(const std::string& ty
 
 std::vector<std::string> Inventory::Types() const {
   std::vector<std::string> out;
-  for (auto& [k, v] : by_type_) out.push_back(k);
+  for (auto& [k, v] : infos_) out.push_back(k);
   return out;
 }
 
 size_t Inventory::EntityCount() const {
   size_t n = 0;
-  for (auto& [k, v] : by_type_) n += v.size();
+  for (auto& [k, v] : infos_) n += v.size();
   return n;
 }
 

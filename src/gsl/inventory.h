@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,7 +34,7 @@ class Inventory {
 
   const std::string& account_id() const { return account_id_; }
   const std::string& account_name() const { return account_name_; }
-  bool Has(const std::string& type) const { return by_type_.count(type) > 0; }
+  bool Has(const std::string& type) const { return infos_.count(type) > 0; }
   const std::vector<simdjson::dom::element>& Entities(const std::string& type) const;
   // What loading read of each entity of the type, in the same order as Entities().
   struct EntityInfo {
@@ -55,8 +56,10 @@ class Inventory {
   simdjson::dom::parser parser_;
   simdjson::dom::element root_;
   std::string account_id_, account_name_;
-  std::map<std::string, std::vector<simdjson::dom::element>> by_type_;
   std::map<std::string, std::vector<EntityInfo>> infos_;
+  // Entities(), by type, made on first use (entries are never removed: references stay valid).
+  mutable std::mutex elements_mu_;
+  mutable std::map<std::string, std::vector<simdjson::dom::element>> elements_;
   std::set<std::string> gaps_;
 };
 

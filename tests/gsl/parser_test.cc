@@ -745,5 +745,24 @@ TEST(Inventory, InfosComeFromEachEntitysOwnFirstMembers) {
   EXPECT_EQ((*inv)->EntityCount(), 5u);
 }
 
+// A type listed twice has both lists, in Infos() and in Entities() (made on first use) alike.
+TEST(Inventory, ATypeGivenTwiceHasBothLists) {
+  auto inv = Inventory::FromText(
+      R"({"account":{"id":"1"},"entities":{"VPC":[{"id":"a"}],"S3Bucket":[{"id":"s"}],
+          "VPC":[{"id":"b"},{"id":"c"}]}})",
+      "twice");
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  ASSERT_EQ((*inv)->Infos("VPC").size(), 3u);
+  EXPECT_EQ((*inv)->Infos("VPC")[2].id, "c");
+  const auto& elements = (*inv)->Entities("VPC");
+  ASSERT_EQ(elements.size(), 3u);
+  std::string_view id;
+  ASSERT_FALSE(elements[1]["id"].get_string().get(id));
+  EXPECT_EQ(id, "b");
+  EXPECT_EQ(&(*inv)->Entities("VPC"), &elements);  // made once
+  EXPECT_TRUE((*inv)->Entities("Nothing").empty());
+  EXPECT_EQ((*inv)->EntityCount(), 4u);
+}
+
 }  // namespace
 }  // namespace vigil::gsl
