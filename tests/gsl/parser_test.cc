@@ -705,9 +705,10 @@ TEST(Inventory, PermissionGapsAreRead) {
   EXPECT_FALSE((*inv)->HasGap("CloudTrail"));
 }
 
-// The id, name and readability are read from the tape at load (inventory.cc, TapeView): only an
-// entity's own members count, the first of a repeated key wins, keys are compared unescaped, and
-// values of every tape shape (numbers take two words, containers jump to their end) are skipped.
+// The id, name and readability are read from the tape at load (inventory.cc, through DomRef):
+// only an entity's own members count, the first of a repeated key wins, keys are compared
+// unescaped, and values of every tape shape (numbers take two words, containers jump to their
+// end) are skipped.
 TEST(Inventory, InfosComeFromEachEntitysOwnFirstMembers) {
   auto inv = Inventory::FromText(
       R"({"version":1,"account":{"id":"1"},"entities":{
