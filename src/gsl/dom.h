@@ -27,7 +27,9 @@ class DomRef {
  public:
   DomRef() = default;
   // The root value of a parsed document (index 0 is the root word).
-  static DomRef Root(const simdjson::dom::document& doc) { return DomRef(&doc, doc.tape.get() + 1); }
+  static DomRef Root(const simdjson::dom::document& doc) {
+    return DomRef(&doc, doc.tape.get() + 1);
+  }
 
   bool valid() const { return doc_ != nullptr; }
   // '{', '[', '"', 'l', 'u', 'd', 't', 'f', 'n'; '}' or ']' past the last member or element.

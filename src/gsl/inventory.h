@@ -4,8 +4,10 @@
 //    "entities": {"CloudTrail": [{"id": "...", ...}, ...], ...},
 //    "collection": {..., "permissionGaps": [{"entityType": "...", ...}]}}
 //
-// Loaded once with simdjson's DOM parser; entities are handed out as DOM elements that live as
-// long as the Inventory (the DOM holds copies of the strings; the file's text is not kept). Every shape error names the place (file and JSON path).
+// Parsed once with simdjson's DOM parser and walked once to validate every entity; evaluation reads
+// entities through Infos() (DomRef, gsl/dom.h), the remediation and replay models as simdjson
+// elements (Entities()). Both live as long as the Inventory (the DOM holds copies of the strings;
+// the file's text is not kept). Every shape error names the place (file and JSON path).
 #ifndef VIGIL_GSL_INVENTORY_H_
 #define VIGIL_GSL_INVENTORY_H_
 
