@@ -341,10 +341,6 @@ class Evaluator {
   }
 
  private:
-  std::string Text(Span s) const {
-    return p_.rule_.text.substr(s.begin, s.end - s.begin);
-  }
-
   Outcome Make(bool b, const gsl::Predicate& pr, const Val& v, std::string_view note = {}) {
     Outcome o = Outcome::Of(b);
     if (v.unreadable) touched_unreadable = true;
@@ -384,14 +380,10 @@ class Evaluator {
   }
 
  public:
-  Evidence Materialize(const LazyEvidence* ev) const {
-    Evidence out;
-    MaterializeInto(ev, out);
-    return out;
-  }
-  // Materialize() into a result's evidence, written in place (a failure's evidence is the most
-  // frequent text an evaluation writes).
-  void MaterializeInto(const LazyEvidence* ev, Evidence& out) const {
+  // Appends the texts of `ev` to a result's evidence, written in place (a failure's evidence is the
+  // most frequent text an evaluation writes).
+  void Materialize(const LazyEvidence* ev, std::vector<Evidence>& into) const {
+    Evidence& out = into.emplace_back();
     const LazyEvidence& e = Deref(ev);
     out.expr.assign(p_.rule_.text, e.span.begin, e.span.end - e.span.begin);
     if (e.has_value) {
@@ -919,7 +911,7 @@ void Finish(Result& r, Evaluator& ev, const Rule& rule, const Outcome& o, bool g
             const std::string& unreadable_reason = {}) {
   if (o.v == Outcome::V::kError) {
     r.status = Status::kError;
-    if (ev.trace) r.evidence.push_back(ev.Materialize(o.ev));
+    if (ev.trace) ev.Materialize(o.ev, r.evidence);
     r.message = o.error;
     return;
   }
@@ -929,9 +921,9 @@ void Finish(Result& r, Evaluator& ev, const Rule& rule, const Outcome& o, bool g
   if (no_data && (!valid || rule.negated)) r.status = Status::kNoData;
   if (ev.trace && (r.status != Status::kPassed || ev.evidence_for_passed())) {
     r.evidence.reserve(1 + (o.details ? o.details->size() : 0));
-    ev.MaterializeInto(o.ev, r.evidence.emplace_back());
+    ev.Materialize(o.ev, r.evidence);
     if (o.details) {
-      for (const LazyEvidence& d : *o.details) ev.MaterializeInto(&d, r.evidence.emplace_back());
+      for (const LazyEvidence& d : *o.details) ev.Materialize(&d, r.evidence);
     }
   }
   if (r.status == Status::kNoData) {
@@ -1004,7 +996,7 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
       if (!w.is_true()) {
         r.status = w.v == Outcome::V::kError ? Status::kError : Status::kSkipped;
         if (r.status == Status::kError || options.evidence_for_passed) {
-          r.evidence.push_back(ev.Materialize(w.ev));
+          ev.Materialize(w.ev, r.evidence);
         }
         r.message = w.v == Outcome::V::kError ? std::string(w.error)
                                               : std::string("the where filter is false");
@@ -1036,7 +1028,7 @@ std::vector<Result> Evaluate(const Program& program, const Inventory& inv,
         Outcome w = ev.Expr(*rule.where, entity);
         if (!w.is_true()) {
           x.status = w.v == Outcome::V::kError ? Status::kError : Status::kSkipped;
-          if (trace) x.evidence.push_back(ev.Materialize(w.ev));
+          if (trace) ev.Materialize(w.ev, x.evidence);
           x.message = w.v == Outcome::V::kError ? std::string(w.error)
                                                 : std::string("the where filter is false");
           return;
@@ -1119,7 +1111,7 @@ Result EvaluateEvent(const Program& program, DomRef event, const EvalOptions& op
   }
   Val v = FromDom(event, nullptr, false);
   Outcome o = ev.Expr(program.rule().body, v);
-  r.evidence.push_back(ev.Materialize(o.ev));
+  ev.Materialize(o.ev, r.evidence);
   if (o.v == Outcome::V::kError) {
     r.status = Status::kError;
     r.message = o.error;

@@ -7,6 +7,15 @@
 
 namespace vigil::gsl {
 
+namespace {
+// Appends an integer in decimal, without a temporary string.
+template <typename Int>
+void AppendInt(std::string& out, Int n) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
+}  // namespace
+
 void AppendPath(std::string& out, const PathNode* p) {
   // The chain from the root, without an allocation for the usual few levels; the text's length
   // is known before it is written.
@@ -37,12 +46,6 @@ void AppendPath(std::string& out, const PathNode* p) {
   };
   for (auto it = more.rbegin(); it != more.rend(); ++it) append(*it);
   while (n > 0) append(fixed[--n]);
-}
-
-std::string PathString(const PathNode* p) {
-  std::string out;
-  AppendPath(out, p);
-  return out;
 }
 
 Val FromDom(DomRef e, const PathNode* path, bool unreadable) {
@@ -163,14 +166,8 @@ void AppendDom(std::string& out, DomRef e, size_t max) {
       out += '}';
       return;
     }
-    case 'l':
-    case 'u': {
-      char buf[24];
-      char* end = e.type() == 'l' ? std::to_chars(buf, buf + sizeof buf, e.int64()).ptr
-                                  : std::to_chars(buf, buf + sizeof buf, e.uint64()).ptr;
-      out.append(buf, end);
-      return;
-    }
+    case 'l': AppendInt(out, e.int64()); return;
+    case 'u': AppendInt(out, e.uint64()); return;
     case '"':
       // The document's strings are valid UTF-8.
       AppendValidUtf8JsonString(out, e.string());
@@ -194,8 +191,7 @@ void AppendJson(std::string& out, const Val& v, size_t max) {
     case Val::Kind::kBool: out += v.boolean ? "true" : "false"; return;
     case Val::Kind::kNumber:
       if (v.is_int) {
-        char buf[24];
-        out.append(buf, std::to_chars(buf, buf + sizeof buf, v.integer).ptr);
+        AppendInt(out, v.integer);
       } else {
         out += FormatNumber(v.number);
       }

@@ -25,7 +25,7 @@ struct PathNode {
   int64_t index = -1;
 };
 
-std::string PathString(const PathNode* p);  // "items[0].metricFilters[2].filterPattern"
+// Appends the path's text: "items[0].metricFilters[2].filterPattern".
 void AppendPath(std::string& out, const PathNode* p);
 
 struct Val;
